@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint install migrate content browser-deps serve clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(FLASK) db upgrade
+
+content: migrate
+	$(FLASK) content sync
+
+run: content
+	$(FLASK) users ensure-demo-admin
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
+
+# Chromium for the browser tests: Debian's package, installed when missing and when we are root.
+browser-deps: install
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) \
+	      || echo "browser tests: could not install chromium; they will be skipped"; \
+	  else echo "browser tests: /usr/bin/chromium missing and not root; they will be skipped"; fi; \
+	fi
+	@test -f node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund axe-core@4 >/dev/null 2>&1 \
+	  || echo "browser tests: could not install axe-core; accessibility checks will be skipped"
+
+test: lint browser-deps
+	$(BIN)/pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules

@@ -1,0 +1,60 @@
+"""The clinic application factory."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+from config import BASE_DIR, Config, config_from_environment
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages and CLI commands."""
+    config_class = config_class or config_from_environment()
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    _refuse_unsafe_production(app)
+
+    from clinic import cli, errors, templating
+    from clinic.database import configure_engine
+    from clinic.extensions import csrf, db, limiter, migrate
+    from clinic.public import bp as public_bp
+
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    templating.init_app(app)
+    app.register_blueprint(public_bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _ensure_sqlite_folder(database_url: str) -> None:
+    """The embedded database needs its folder (instance/ by default) before the first connect."""
+    if database_url.startswith("sqlite:///") and len(database_url) > len("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config.get("CLINIC_ENV") != "production":
+        return
+    if not app.config.get("SECRET_KEY"):
+        sys.stderr.write(
+            "clinic: SECRET_KEY is not set. Production refuses to start without it.\n"
+            "Set SECRET_KEY to a long random value, for example the output of\n"
+            "  python -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
+        )
+        raise SystemExit(2)

@@ -1,0 +1,1 @@
+"""Educational pages: Markdown sources in pages/ and the loader that publishes them."""

@@ -1,0 +1,1 @@
+"""The lead domain: intake, pipeline, search and export rules, as plain functions."""

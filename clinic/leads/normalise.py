@@ -1,0 +1,101 @@
+"""Cleaning and normalising what people type, without mangling their names or scripts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+# C0/C1 control characters and NUL. PostgreSQL refuses NUL in text; none of them belongs in a lead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_AND_NEWLINES = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean_line(value: str | None) -> str:
+    """One-line text: control characters and line breaks removed, outer space trimmed."""
+    if not value:
+        return ""
+    return _CONTROL_AND_NEWLINES.sub(" ", value).strip()
+
+
+def clean_text(value: str | None) -> str:
+    """Multi-line text: newlines kept (as \\n), other control characters removed, trimmed."""
+    if not value:
+        return ""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
+
+
+def fold(value: str) -> str:
+    """Case- and accent-insensitive key: 'Núñez' and 'nunez' fold alike; other scripts stay."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def normalise_email(value: str) -> str:
+    """The address as email-validator normalises it (domain lower-cased, IDNs accepted).
+
+    :raise ValueError: with a sentence fit to show the patient.
+    """
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"Please check the email address: {error}") from error
+    return result.normalized
+
+
+def email_key(normalised_email: str | None) -> str | None:
+    """The key two inquiries share when they come from the same mailbox."""
+    return normalised_email.lower() if normalised_email else None
+
+
+def normalise_phone(value: str, region: str) -> str:
+    """The number in E.164 (+12125550142), parsed with the clinic's region for national formats.
+
+    :raise ValueError: with a sentence fit to show the patient.
+    """
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(
+            "Please check the phone number: include the area code, "
+            "or the country code (such as +44) for a number outside the country."
+        ) from error
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(
+            "That phone number does not look complete or valid: please check the digits "
+            "and the area or country code."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_digits(e164: str | None) -> str | None:
+    return e164.lstrip("+") if e164 else None
+
+
+def phone_search_digits(query: str, region: str) -> str | None:
+    """Digits to look up for a phone typed any way, or None when the query is not a phone."""
+    digits = re.sub(r"\D", "", query)
+    if len(digits) < 4 or re.search(r"[A-Za-z@]", query):
+        return None
+    try:
+        number = phonenumbers.parse(query, region)
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+    except phonenumbers.NumberParseException:
+        pass
+    return digits
+
+
+def display_phone(e164: str | None) -> str:
+    """A stored number formatted for people reading it."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,20 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from clinic.models.audit import AuditEntry
+from clinic.models.base import Base, utcnow
+from clinic.models.content import Article
+from clinic.models.leads import Inquiry, Lead, LeadEvent
+from clinic.models.outbox import OutboxMessage
+from clinic.models.staff import StaffUser
+
+__all__ = [
+    "Article",
+    "AuditEntry",
+    "Base",
+    "Inquiry",
+    "Lead",
+    "LeadEvent",
+    "OutboxMessage",
+    "StaffUser",
+    "utcnow",
+]

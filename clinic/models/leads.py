@@ -1,0 +1,130 @@
+"""The people who ask (Lead), each form they send (Inquiry) and what happens to them (LeadEvent)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.models.base import Base, UTCDateTime, utcnow
+
+
+class Lead(Base):
+    """One person, however many times they write. Contact fields mirror their latest inquiry."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # Matching and search keys: fully lower-cased email, digits-only phone, folded name.
+    email_key: Mapped[str | None] = mapped_column(String(320))
+    phone_digits: Mapped[str | None] = mapped_column(String(20))
+    name_key: Mapped[str] = mapped_column(String(200), default="")
+
+    status: Mapped[str] = mapped_column(String(32), default="new")
+    lost_reason: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    condition_slug: Mapped[str] = mapped_column(String(80), default="other")
+    source: Mapped[str] = mapped_column(String(120), default="direct")
+    preferred_contact: Mapped[str | None] = mapped_column(String(20))
+    best_time: Mapped[str | None] = mapped_column(String(40))
+    payment: Mapped[str | None] = mapped_column(String(20))
+
+    first_inquiry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_inquiry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    inquiry_count: Mapped[int] = mapped_column(Integer, default=0)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+
+    owner = relationship("StaffUser", lazy="raise_on_sql", foreign_keys=[owner_id])
+    inquiries: Mapped[list[Inquiry]] = relationship(
+        back_populates="lead", order_by="Inquiry.id", lazy="raise_on_sql"
+    )
+
+    __table_args__ = (
+        Index("ix_leads_email_key", "email_key"),
+        Index("ix_leads_phone_digits", "phone_digits"),
+        Index("ix_leads_created_at_id", "created_at", "id"),
+        Index("ix_leads_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_leads_condition_created_at_id", "condition_slug", "created_at", "id"),
+        Index("ix_leads_owner_created_at_id", "owner_id", "created_at", "id"),
+        Index("ix_leads_source_created_at_id", "source", "created_at", "id"),
+        Index("ix_leads_follow_up_on", "follow_up_on"),
+        Index("ix_leads_name_key", "name_key"),
+    )
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+
+class Inquiry(Base):
+    """One submission of the form as sent (normalised where promised), with its evidence."""
+
+    __tablename__ = "inquiries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    condition_slug: Mapped[str] = mapped_column(String(80))
+    message: Mapped[str] = mapped_column(Text, default="")
+    preferred_contact: Mapped[str | None] = mapped_column(String(20))
+    best_time: Mapped[str | None] = mapped_column(String(40))
+    payment: Mapped[str | None] = mapped_column(String(20))
+
+    consent_version: Mapped[str] = mapped_column(String(40))
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_page: Mapped[str] = mapped_column(String(500))
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    utm_source: Mapped[str | None] = mapped_column(String(200))
+    utm_medium: Mapped[str | None] = mapped_column(String(200))
+    utm_campaign: Mapped[str | None] = mapped_column(String(200))
+    utm_term: Mapped[str | None] = mapped_column(String(200))
+    utm_content: Mapped[str | None] = mapped_column(String(200))
+    referrer: Mapped[str | None] = mapped_column(String(500))
+    landing_page: Mapped[str | None] = mapped_column(String(500))
+    submitted_from: Mapped[str | None] = mapped_column(String(500))
+
+    lead: Mapped[Lead] = relationship(back_populates="inquiries", lazy="raise_on_sql")
+
+
+class LeadEvent(Base):
+    """A line on a lead's timeline: inquiry, status change, note, contact attempt, assignment…"""
+
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None means the system did it (automatic assignment, a returning patient's inquiry).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"))
+    body: Mapped[str | None] = mapped_column(Text)
+
+    actor = relationship("StaffUser", lazy="raise_on_sql")
+
+    __table_args__ = (
+        Index("ix_lead_events_lead_id_created_at", "lead_id", "created_at"),
+        Index("ix_lead_events_kind_created_at", "kind", "created_at"),
+    )

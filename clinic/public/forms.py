@@ -1,0 +1,152 @@
+"""The inquiry form. Server-side validation here is the authority; the browser's is a courtesy."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from clinic.leads import intake, normalise
+from clinic.leads.consent import CONSENT_TEXT, SMS_CONSENT_TEXT
+
+PREFERRED_CONTACT = [("phone", "Phone call"), ("email", "Email"), ("sms", "Text message")]
+BEST_TIME = [
+    ("any", "Any time"),
+    ("morning", "Morning (9 am – 12 pm)"),
+    ("afternoon", "Afternoon (12 – 5 pm)"),
+    ("evening", "Early evening (5 – 7 pm)"),
+]
+PAYMENT = [
+    ("not_sure", "Not sure yet"),
+    ("self_pay", "Self-pay"),
+    ("insurance", "Insurance"),
+]
+
+
+class CleanLine(StringField):
+    """A one-line text field that drops control characters and trims before validation."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalise.clean_line(self.data)
+
+
+class CleanText(TextAreaField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalise.clean_text(self.data)
+
+
+class CleanEmail(EmailField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalise.clean_line(self.data)
+
+
+class CleanTel(TelField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalise.clean_line(self.data)
+
+
+def _limit(field_label: str, maximum: int) -> Length:
+    return Length(
+        max=maximum,
+        message=f"{field_label} can be at most {maximum:,} characters (you entered %(length)d).",
+    )
+
+
+class InquiryForm(FlaskForm):
+    name = CleanLine(
+        "Full name",
+        validators=[
+            InputRequired("Please tell us your name."),
+            _limit("Your name", intake.NAME_MAX),
+        ],
+    )
+    email = CleanEmail(
+        "Email address",
+        validators=[
+            InputRequired("Please give an email address so we can reply."),
+            _limit("The email address", intake.EMAIL_MAX),
+        ],
+    )
+    phone = CleanTel(
+        "Phone number (optional)",
+        description="Include the area code. For a number outside the US, start with + and the "
+        "country code.",
+    )
+    condition = SelectField(
+        "Condition you are asking about",
+        validators=[
+            InputRequired("Please choose a condition, or “Another condition or not sure”.")
+        ],
+    )
+    message = CleanText(
+        "Your question (optional)",
+        description="What would you like to know? Please don't include anything you would not "
+        "want a clinic coordinator to read.",
+        validators=[_limit("Your message", intake.MESSAGE_MAX)],
+    )
+    preferred_contact = RadioField(
+        "How should we contact you?", choices=PREFERRED_CONTACT, default="phone"
+    )
+    best_time = SelectField("Best time to reach you", choices=BEST_TIME, default="any")
+    payment = RadioField(
+        "How do you expect to pay?",
+        choices=PAYMENT,
+        default="not_sure",
+        description="These treatments are rarely covered by insurance; knowing early helps us "
+        "give you honest information about cost.",
+    )
+    consent = BooleanField(
+        CONSENT_TEXT,
+        validators=[
+            InputRequired("Please tick the consent box so we may store and answer your inquiry.")
+        ],
+    )
+    sms_consent = BooleanField(SMS_CONSENT_TEXT)
+    # Honeypot: people leave it empty (its label says so); bots fill it.
+    website = StringField("Leave this field empty")
+    form_token = HiddenField()
+    submitted_from = HiddenField()
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = normalise.normalise_email(field.data)
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
+
+    def validate_phone(self, field):
+        if field.data:
+            if len(field.data) > 40:
+                raise ValidationError("The phone number can be at most 40 characters.")
+            try:
+                field.data = normalise.normalise_phone(
+                    field.data, current_app.config["CLINIC_PHONE_REGION"]
+                )
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
+        elif self.preferred_contact.data in ("phone", "sms"):
+            raise ValidationError(
+                "You asked us to call or text you: please give a phone number, "
+                "or choose email as the way to contact you."
+            )
+
+    def validate_sms_consent(self, field):
+        if self.preferred_contact.data == "sms" and not field.data:
+            raise ValidationError(
+                "You asked us to text you: please tick the box allowing text messages, "
+                "or choose another way to contact you."
+            )

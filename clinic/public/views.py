@@ -1,0 +1,148 @@
+"""Routes for patients: thin wrappers around the content and intake rules."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from clinic.extensions import db, limiter
+from clinic.leads import intake
+from clinic.models import Article
+from clinic.public import bp
+from clinic.public.attribution import current_attribution, remember_first_touch
+from clinic.public.forms import InquiryForm
+
+OTHER_CONDITION = ("other", "Another condition, or not sure")
+
+
+@bp.before_app_request
+def _first_touch():
+    if request.blueprint == "public":
+        remember_first_touch()
+
+
+def published(kind: str | None = None):
+    query = select(Article).where(Article.published.is_(True))
+    if kind:
+        query = query.where(Article.kind == kind)
+    return db.session.execute(query.order_by(Article.position, Article.title)).scalars().all()
+
+
+def condition_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Article.slug, Article.condition_name)
+        .where(Article.kind == "condition", Article.published.is_(True))
+        .order_by(Article.position)
+    ).all()
+    return [(slug, name or slug) for slug, name in rows] + [OTHER_CONDITION]
+
+
+def new_inquiry_form(condition: str | None = None, submitted_from: str | None = None, **kwargs):
+    """A form ready to render: condition choices, preselection and a fresh idempotency token."""
+    form = InquiryForm(**kwargs)
+    form.condition.choices = [("", "Choose one")] + condition_choices()
+    if request.method == "GET":
+        form.form_token.data = secrets.token_hex(16)
+        if condition:
+            form.condition.data = condition
+        form.submitted_from.data = submitted_from or request.path
+    return form
+
+
+@bp.get("/")
+def home():
+    return render_template("public/home.html", conditions=published("condition"))
+
+
+@bp.get("/conditions/")
+def conditions():
+    return render_template("public/conditions.html", conditions=published("condition"))
+
+
+@bp.get("/conditions/<slug>")
+def condition(slug: str):
+    article = db.session.execute(
+        select(Article).where(
+            Article.slug == slug, Article.kind == "condition", Article.published.is_(True)
+        )
+    ).scalar_one_or_none()
+    if article is None:
+        abort(404)
+    form = new_inquiry_form(condition=slug, submitted_from=request.path)
+    return render_template(
+        "public/article.html", article=article, toc=json.loads(article.toc_json), form=form
+    )
+
+
+@bp.route("/inquire", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_INQUIRY"], methods=["POST"], scope="inquiry")
+def inquire():
+    form = new_inquiry_form(condition=request.args.get("condition"))
+    if request.method == "POST":
+        if form.website.data:
+            current_app.logger.info("inquiry honeypot filled; nothing stored")
+            return redirect(url_for("public.thanks"), code=303)
+        if form.validate():
+            intake.record_inquiry(inquiry_data_from(form))
+            return redirect(url_for("public.thanks"), code=303)
+        return render_template("public/inquire.html", form=form), 422
+    return render_template("public/inquire.html", form=form)
+
+
+def inquiry_data_from(form: InquiryForm) -> intake.InquiryData:
+    return intake.InquiryData(
+        name=form.name.data,
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        condition_slug=form.condition.data,
+        message=form.message.data or "",
+        preferred_contact=form.preferred_contact.data,
+        best_time=form.best_time.data,
+        payment=form.payment.data,
+        sms_consent=bool(form.sms_consent.data),
+        consent_page=request.path,
+        submitted_from=form.submitted_from.data or request.path,
+        idempotency_key=intake.idempotency_key_for(form.form_token.data),
+        attribution=current_attribution(),
+    )
+
+
+@bp.get("/inquire/thanks")
+def thanks():
+    return render_template("public/thanks.html")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    base = current_app.config["CLINIC_PUBLIC_URL"]
+    pages = [("/", None), ("/conditions/", None), ("/inquire", None)]
+    pages += [(article.path, article.updated_at) for article in published()]
+    body = render_template("public/sitemap.xml", base=base, pages=pages)
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    base = current_app.config["CLINIC_PUBLIC_URL"]
+    lines = [
+        "User-agent: *",
+        "Disallow: /staff/",
+        "Disallow: /inquire/thanks",
+        f"Sitemap: {base}/sitemap.xml",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/<path:slug>")
+def page(slug: str):
+    article = db.session.execute(
+        select(Article).where(
+            Article.slug == slug.strip("/"), Article.kind == "page", Article.published.is_(True)
+        )
+    ).scalar_one_or_none()
+    if article is None:
+        abort(404)
+    return render_template("public/page.html", article=article, toc=json.loads(article.toc_json))

@@ -1,0 +1,47 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from clinic.leads.normalise import display_phone
+from clinic.leads.pipeline import STATUS_LABELS
+
+
+def clinic_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
+def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """A stored UTC time shown in the clinic's time zone."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(clinic_tz()).strftime(fmt)
+
+
+def long_date(value: date | None) -> str:
+    return value.strftime("%-d %B %Y") if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
+    app.jinja_env.globals["clinic_tz_name"] = lambda: current_app.config["CLINIC_TIMEZONE"]
+
+    @app.context_processor
+    def clinic_facts():
+        config = current_app.config
+        return {
+            "clinic_name": config["CLINIC_NAME"],
+            "clinic_phone": config["CLINIC_PHONE"],
+            "clinic_phone_href": "tel:"
+            + "".join(c for c in config["CLINIC_PHONE"] if c in "+0123456789"),
+            "clinic_hours": config["CLINIC_HOURS"],
+        }

@@ -1,0 +1,132 @@
+"""Configuration classes. Every setting can be overridden from the environment, read here only."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'clinic.db'}"
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    CLINIC_ENV = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Forms and sessions
+    WTF_CSRF_TIME_LIMIT = env_int("CSRF_TIME_LIMIT_SECONDS", 3600 * 8)
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+    STAFF_MAX_SESSION_HOURS = env_int("STAFF_MAX_SESSION_HOURS", 8)
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+
+    # The clinic
+    CLINIC_NAME = os.environ.get("CLINIC_NAME", "Northfield Regenerative Medicine Clinic")
+    CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+1 555 010 0199")
+    CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Monday to Friday, 9 am to 5 pm")
+    CLINIC_PHONE_REGION = os.environ.get("CLINIC_PHONE_REGION", "US").upper()
+    CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "America/New_York")
+    CLINIC_PUBLIC_URL = os.environ.get("CLINIC_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    CLINIC_SPEED_TARGET_MINUTES = env_int("CLINIC_SPEED_TARGET_MINUTES", 15)
+    CLINIC_STALE_DAYS = env_int("CLINIC_STALE_DAYS", 7)
+    CLINIC_RETENTION_MONTHS = env_int("CLINIC_RETENTION_MONTHS", 18)
+    CLINIC_BUSINESS_HOURS = os.environ.get("CLINIC_BUSINESS_HOURS", "09:00-17:00")
+    CLINIC_BUSINESS_DAYS = os.environ.get("CLINIC_BUSINESS_DAYS", "mon,tue,wed,thu,fri")
+
+    # Mail and notifications
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "clinic@localhost")
+    MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 10)
+    CLINIC_NOTIFY_EMAILS = env_list("CLINIC_NOTIFY_EMAILS")
+    CLINIC_SEND_ACKNOWLEDGEMENT = env_bool("CLINIC_SEND_ACKNOWLEDGEMENT", True)
+    OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_SEND_AFTER_RESPONSE = env_bool("OUTBOX_SEND_AFTER_RESPONSE", True)
+
+    # Rate limits (Flask-Limiter)
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5/minute;30/day")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20/minute;200/day")
+
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    DEMO_ADMIN = False
+
+
+class DevelopmentConfig(Config):
+    CLINIC_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"  # noqa: S105
+    DEMO_ADMIN = env_bool("CLINIC_DEMO_ADMIN", True)
+
+
+class TestingConfig(Config):
+    CLINIC_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    RATELIMIT_ENABLED = False
+    OUTBOX_SEND_AFTER_RESPONSE = False
+    CLINIC_NOTIFY_EMAILS = ["coordinators@clinic.test"]
+    LOG_FORMAT = "text"
+
+
+class ProductionConfig(Config):
+    CLINIC_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[Config]:
+    """Pick the configuration class named by CLINIC_CONFIG (development by default)."""
+    name = os.environ.get("CLINIC_CONFIG", "development").strip().lower()
+    if name not in CONFIGS:
+        raise SystemExit(
+            f"CLINIC_CONFIG={name!r} is not known; use one of: {', '.join(sorted(CONFIGS))}."
+        )
+    return CONFIGS[name]
