@@ -24,19 +24,24 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     from clinic import cli, errors, templating
     from clinic.database import configure_engine
-    from clinic.extensions import csrf, db, limiter, migrate
+    from clinic.extensions import csrf, db, limiter, login_manager, migrate
     from clinic.public import bp as public_bp
+    from clinic.staff import bp as staff_bp
 
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = "Please sign in to continue."
     with app.app_context():
         configure_engine(db.engine)
 
     templating.init_app(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

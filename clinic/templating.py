@@ -28,11 +28,29 @@ def long_date(value: date | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
 
+# (endpoint, label, admin only): the staff navigation, in order.
+STAFF_NAV = [
+    ("staff.home", "Today", False),
+]
+
+
+def staff_nav() -> list[tuple[str, str]]:
+    """Navigation entries the signed-in user may open; endpoints not yet registered are skipped."""
+    from flask_login import current_user
+
+    return [
+        (endpoint, label)
+        for endpoint, label, admin_only in STAFF_NAV
+        if endpoint in current_app.view_functions and (current_user.is_admin or not admin_only)
+    ]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
+    app.jinja_env.globals["staff_nav"] = staff_nav
     app.jinja_env.globals["clinic_tz_name"] = lambda: current_app.config["CLINIC_TIMEZONE"]
 
     @app.context_processor

@@ -1,4 +1,4 @@
-"""The consent wording on the form. New text, new version: every inquiry keeps the version it saw."""
+"""Consent wording on the form. New text, new version: each inquiry keeps the version it saw."""
 
 CONSENT_VERSION = "2026-11-28"
 

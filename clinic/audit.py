@@ -1,0 +1,32 @@
+"""Writing the audit log. Append-only from the app: nothing here updates or deletes a row."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from clinic.extensions import db
+from clinic.models import AuditEntry, StaffUser
+
+
+def record(
+    action: str,
+    *,
+    lead_id: int | None = None,
+    detail: str = "",
+    actor: StaffUser | None = None,
+    actor_email: str | None = None,
+) -> AuditEntry:
+    """Add an audit row to the current transaction (the caller commits with its own change)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    entry = AuditEntry(
+        action=action,
+        lead_id=lead_id,
+        detail=detail[:1000],
+        actor_id=actor.id if actor else None,
+        actor_email=actor.email if actor else actor_email,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,7 @@
+"""The staff workspace: sign-in, the lead inbox and record, administration."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from clinic.staff import auth, auth_views  # noqa: E402,F401  (routes register on import)
