@@ -1,0 +1,307 @@
+"""The inquiry form end to end: each inquiry stored once, as typed, normalised as promised."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic.extensions import db
+from clinic.leads import intake
+from clinic.leads.consent import CONSENT_VERSION
+from clinic.models import Inquiry, Lead, LeadEvent
+from tests.conftest import csrf_token_from, form_token_from, valid_inquiry
+
+
+def leads():
+    return db.session.execute(select(Lead).order_by(Lead.id)).scalars().all()
+
+
+def inquiries():
+    return db.session.execute(select(Inquiry).order_by(Inquiry.id)).scalars().all()
+
+
+def test_valid_inquiry_is_stored_normalised_and_redirects_to_thanks(app, submit_inquiry):
+    response = submit_inquiry("/inquire?utm_source=newsletter&utm_campaign=lupus-2026")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/inquire/thanks")
+    with app.app_context():
+        [lead] = leads()
+        [inquiry] = inquiries()
+        assert lead.name == "Zoë Núñez"
+        assert lead.email == "zoe.nunez@example.com"
+        assert lead.phone == "+12125550142"
+        assert lead.phone_digits == "12125550142"
+        assert lead.name_key == "zoe nunez"
+        assert lead.status == "new"
+        assert lead.inquiry_count == 1
+        assert lead.source == "newsletter"
+        assert inquiry.message == "I was diagnosed in 2019.\nWhat do the studies show?"
+        assert inquiry.condition_slug == "lupus"
+        assert inquiry.consent_version == CONSENT_VERSION
+        assert inquiry.consent_at.tzinfo is not None
+        assert inquiry.sms_consent is False
+        assert inquiry.utm_source == "newsletter"
+        assert inquiry.utm_campaign == "lupus-2026"
+        assert inquiry.landing_page == "/inquire?utm_source=newsletter&utm_campaign=lupus-2026"
+        kinds = db.session.execute(select(LeadEvent.kind)).scalars().all()
+        assert kinds == ["inquiry"]
+
+
+def test_thanks_page_never_echoes_the_message(client, submit_inquiry):
+    submit_inquiry(message="My kidneys are failing, secret detail 8842")
+    page = client.get("/inquire/thanks").get_data(as_text=True)
+    assert "8842" not in page
+    assert "What happens next" in page
+
+
+def test_refreshing_the_thanks_page_creates_nothing(app, client, submit_inquiry):
+    submit_inquiry()
+    for _ in range(3):
+        assert client.get("/inquire/thanks").status_code == 200
+    with app.app_context():
+        assert len(inquiries()) == 1
+
+
+def test_double_submit_of_the_same_form_stores_one_inquiry(app, client):
+    html = client.get("/inquire").get_data(as_text=True)
+    data = valid_inquiry(csrf_token=csrf_token_from(html), form_token=form_token_from(html))
+    first = client.post("/inquire", data=data)
+    second = client.post("/inquire", data=data)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"].endswith("/inquire/thanks")
+    with app.app_context():
+        assert len(inquiries()) == 1
+        assert leads()[0].inquiry_count == 1
+
+
+def test_same_person_by_email_attaches_to_one_lead(app, submit_inquiry):
+    submit_inquiry(phone="")
+    submit_inquiry(email="ZOE.NUNEZ@EXAMPLE.COM", phone="", message="Second question")
+    with app.app_context():
+        [lead] = leads()
+        assert lead.inquiry_count == 2
+        assert [i.message for i in inquiries()][-1] == "Second question"
+
+
+def test_same_person_by_phone_in_another_format_attaches_to_one_lead(app, submit_inquiry):
+    submit_inquiry(email="first@example.com", phone="(212) 555-0142")
+    submit_inquiry(email="other@example.org", phone="+1 212.555.0142")
+    with app.app_context():
+        assert len(leads()) == 1
+        assert len(inquiries()) == 2
+
+
+def test_closed_lead_reopens_to_new_on_a_new_inquiry(app, submit_inquiry):
+    submit_inquiry()
+    with app.app_context():
+        lead = leads()[0]
+        lead.status, lead.lost_reason = "lost", "unreachable"
+        db.session.commit()
+    submit_inquiry(message="I'd like to try again")
+    with app.app_context():
+        lead = leads()[0]
+        assert lead.status == "new"
+        assert lead.lost_reason is None
+        reopen = db.session.execute(
+            select(LeadEvent).where(LeadEvent.kind == "status")
+        ).scalar_one()
+        assert (reopen.from_status, reopen.to_status) == ("lost", "new")
+
+
+def test_different_people_make_different_leads(app, submit_inquiry):
+    submit_inquiry()
+    submit_inquiry(name="李小龍", email="li@example.net", phone="+852 2123 4567")
+    with app.app_context():
+        assert [lead.name for lead in leads()] == ["Zoë Núñez", "李小龍"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Zoë Núñez", "李小龍", "Ngozi Okonkwo-Adébáyọ̀", "Þórunn 🌻 Ásgeirsdóttir", "محمد الأحمد"],
+)
+def test_unicode_round_trips_exactly(app, runner, submit_inquiry, name):
+    message = f"Hello from {name} — ça va? 😊\nSecond line"
+    assert submit_inquiry(name=name, message=message).status_code == 303
+    with app.app_context():
+        assert leads()[0].name == name
+        assert inquiries()[0].message == message
+    output = runner.invoke(args=["leads", "export", "--format", "jsonl"]).output
+    assert name in output
+
+
+def test_control_characters_and_nul_are_stripped_before_storage(app, submit_inquiry):
+    response = submit_inquiry(name="Ana\x00 Lima\x07", message="line one\r\nline\x00 two\x1b\ttab")
+    assert response.status_code == 303
+    with app.app_context():
+        assert leads()[0].name == "Ana Lima"
+        assert inquiries()[0].message == "line one\nline two\ttab"
+
+
+def test_xss_and_sql_strings_are_stored_verbatim_and_rendered_escaped(app, client, submit_inquiry):
+    payload = "<script>alert('x')</script>'; DROP TABLE leads; --"
+    response = submit_inquiry(name=payload, message=payload, email="not-an-email")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert submit_inquiry(name=payload, message=payload).status_code == 303
+    with app.app_context():
+        assert leads()[0].name == payload
+        assert inquiries()[0].message == payload
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"email": "zoe@"}, "email", "Please check the email address"),
+        ({"email": "zoe at example.com"}, "email", "Please check the email address"),
+        ({"email": ""}, "email", "Please give an email address"),
+        ({"phone": "12345"}, "phone", "phone number"),
+        ({"phone": "", "preferred_contact": "phone"}, "phone", "please give a phone number"),
+        ({"consent": None}, "consent", "Please tick the consent box"),
+        ({"name": ""}, "name", "Please tell us your name"),
+        ({"name": "x" * 201}, "name", "at most 200 characters (you entered 201)"),
+        ({"message": "m" * 5001}, "message", "at most 5,000 characters (you entered 5001)"),
+        ({"condition": "astrology"}, "condition", "Not a valid choice"),
+        ({"preferred_contact": "sms", "sms_consent": None}, "sms_consent", "allowing text"),
+    ],
+)
+def test_bad_input_shows_a_specific_error_next_to_its_field_and_stores_nothing(
+    app, submit_inquiry, overrides, field, message
+):
+    response = submit_inquiry(**overrides)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert f'id="{field}-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert f'href="#{field}"' in html  # the error summary links to the field
+    with app.app_context():
+        assert leads() == []
+
+
+def test_errors_keep_everything_that_was_typed(submit_inquiry):
+    html = submit_inquiry(email="bad@", message="Keep this text, please").get_data(as_text=True)
+    assert 'value="Zoë Núñez"' in html
+    assert "Keep this text, please" in html
+    assert 'value="(212) 555-0142"' in html or 'value="+12125550142"' in html
+
+
+def test_internationalised_email_is_accepted_and_domain_lowercased(app, submit_inquiry):
+    assert submit_inquiry(email="José.Ñandú@Bücher.DE").status_code == 303
+    with app.app_context():
+        lead = leads()[0]
+        assert lead.email == "José.Ñandú@bücher.de"
+        assert lead.email_key == "josé.ñandú@bücher.de"
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_csrf_failure_shows_the_form_again_with_values_and_stores_nothing(app, client, token):
+    html = client.get("/inquire").get_data(as_text=True)
+    data = valid_inquiry(form_token=form_token_from(html), message="Please keep me")
+    if token:
+        data["csrf_token"] = token
+    response = client.post("/inquire", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Please keep me" in page
+    assert 'value="Zoë Núñez"' in page
+    assert "press “Send my inquiry” again" in page
+    assert csrf_token_from(page)
+    with app.app_context():
+        assert leads() == []
+    data["csrf_token"] = csrf_token_from(page)
+    assert client.post("/inquire", data=data).status_code == 303
+    with app.app_context():
+        assert len(leads()) == 1
+
+
+def test_expired_csrf_token_is_not_a_dead_end(app, client):
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    html = client.get("/inquire").get_data(as_text=True)
+    data = valid_inquiry(csrf_token=csrf_token_from(html), form_token=form_token_from(html))
+    import time
+
+    time.sleep(2.1)
+    response = client.post("/inquire", data=data)
+    assert response.status_code == 400
+    assert "Zoë Núñez" in response.get_data(as_text=True)
+    with app.app_context():
+        assert leads() == []
+
+
+def test_honeypot_shows_thanks_and_stores_nothing(app, submit_inquiry):
+    response = submit_inquiry(website="http://spam.example")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/inquire/thanks")
+    with app.app_context():
+        assert leads() == []
+
+
+def test_honeypot_is_hidden_from_people_and_tab_order(client):
+    html = client.get("/inquire").get_data(as_text=True)
+    assert 'name="website"' in html
+    assert 'tabindex="-1"' in html
+    assert 'autocomplete="off"' in html
+    assert "Leave this field empty" in html
+
+
+def test_body_over_the_limit_gets_413_and_stores_nothing(app, client):
+    html = client.get("/inquire").get_data(as_text=True)
+    data = valid_inquiry(csrf_token=csrf_token_from(html), message="x" * (20 * 1024 * 1024))
+    response = client.post("/inquire", data=data)
+    assert response.status_code == 413
+    assert "too much to send" in response.get_data(as_text=True)
+    with app.app_context():
+        assert leads() == []
+
+
+def test_sms_consent_and_submitted_page_are_recorded(app, submit_inquiry):
+    submit_inquiry("/conditions/lupus", preferred_contact="sms", sms_consent="y")
+    with app.app_context():
+        inquiry = inquiries()[0]
+        assert inquiry.sms_consent is True
+        assert inquiry.submitted_from == "/conditions/lupus"
+        assert inquiry.landing_page == "/conditions/lupus"
+
+
+def test_first_touch_attribution_survives_later_pages(app, client):
+    client.get(
+        "/conditions/lupus?utm_source=google&utm_medium=cpc&utm_campaign=sle",
+        headers={"Referer": "https://www.google.com/search?q=lupus"},
+    )
+    client.get("/faq?utm_source=later")
+    html = client.get("/inquire").get_data(as_text=True)
+    data = valid_inquiry(csrf_token=csrf_token_from(html), form_token=form_token_from(html))
+    data["submitted_from"] = "/inquire"
+    assert client.post("/inquire", data=data).status_code == 303
+    with app.app_context():
+        inquiry = inquiries()[0]
+        assert (inquiry.utm_source, inquiry.utm_medium, inquiry.utm_campaign) == (
+            "google",
+            "cpc",
+            "sle",
+        )
+        assert inquiry.referrer == "https://www.google.com/search?q=lupus"
+        assert inquiry.landing_page.startswith("/conditions/lupus?")
+
+
+def test_referrer_host_becomes_the_source_without_utm(ctx):
+    attribution = intake.Attribution(referrer="https://www.facebook.com/groups/x")
+    assert attribution.source() == "facebook.com"
+    assert intake.Attribution().source() == "direct"
+
+
+def test_record_inquiry_is_idempotent_when_called_directly(ctx):
+    data = intake.InquiryData(
+        name="Sam Doe",
+        email="sam@example.com",
+        phone=None,
+        condition_slug="other",
+        idempotency_key=intake.idempotency_key_for("abc"),
+    )
+    first = intake.record_inquiry(data)
+    second = intake.record_inquiry(data)
+    assert second.duplicate_submission
+    assert first.inquiry.id == second.inquiry.id
+    assert db.session.execute(select(func.count(Inquiry.id))).scalar_one() == 1
