@@ -49,6 +49,10 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
     STAFF_MAX_SESSION_HOURS = env_int("STAFF_MAX_SESSION_HOURS", 8)
+    # Sign-in lock-out: this many consecutive failures within the window lock the account.
+    STAFF_LOCKOUT_THRESHOLD = env_int("STAFF_LOCKOUT_THRESHOLD", 10)
+    STAFF_LOCKOUT_WINDOW_MINUTES = env_int("STAFF_LOCKOUT_WINDOW_MINUTES", 15)
+    STAFF_LOCKOUT_MINUTES = env_int("STAFF_LOCKOUT_MINUTES", 15)
     TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
