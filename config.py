@@ -36,7 +36,14 @@ class Config:
     CLINIC_ENV = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or default_database_url()
+    # Engine options on top of the per-database defaults in clinic.database.engine_options_for.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL pool, per app process: gunicorn workers x (size + overflow) must stay under the
+    # server's max_connections.
+    DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
+    DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 5)
+    DB_POOL_TIMEOUT_SECONDS = env_int("DB_POOL_TIMEOUT_SECONDS", 10)
+    DB_CONNECT_TIMEOUT_SECONDS = env_int("DB_CONNECT_TIMEOUT_SECONDS", 5)
 
     # Forms and sessions
     WTF_CSRF_TIME_LIMIT = env_int("CSRF_TIME_LIMIT_SECONDS", 3600 * 8)
@@ -55,6 +62,8 @@ class Config:
     STAFF_LOCKOUT_MINUTES = env_int("STAFF_LOCKOUT_MINUTES", 15)
     TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Strict-Transport-Security max-age; 0 leaves the header out (plain-HTTP development).
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 0)
 
     # The clinic
     CLINIC_NAME = os.environ.get("CLINIC_NAME", "Northfield Regenerative Medicine Clinic")
@@ -79,18 +88,34 @@ class Config:
     MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 10)
     CLINIC_NOTIFY_EMAILS = env_list("CLINIC_NOTIFY_EMAILS")
     CLINIC_SEND_ACKNOWLEDGEMENT = env_bool("CLINIC_SEND_ACKNOWLEDGEMENT", True)
-    OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    # Retries back off 1, 2, 4 … minutes, capped at OUTBOX_MAX_BACKOFF_MINUTES: with the defaults a
+    # message keeps trying for about ten hours of mail-server outage before it is marked failed.
+    OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
+    OUTBOX_MAX_BACKOFF_MINUTES = env_int("OUTBOX_MAX_BACKOFF_MINUTES", 120)
     OUTBOX_SEND_AFTER_RESPONSE = env_bool("OUTBOX_SEND_AFTER_RESPONSE", True)
+    OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50)
+    # A claimed message not finished within this time (a sender that died) is claimed again.
+    OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+    OUTBOX_WORK_INTERVAL_SECONDS = env_int("OUTBOX_WORK_INTERVAL_SECONDS", 30)
+    # Delivered messages (which hold addresses) are deleted this many days after sending.
+    OUTBOX_KEEP_SENT_DAYS = env_int("OUTBOX_KEEP_SENT_DAYS", 30)
 
     # Rate limits (Flask-Limiter)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "clinic")
+    # If Redis is unreachable, count in memory rather than turn a patient away with an error.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5/minute;30/day")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20/minute;200/day")
 
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # How many app processes serve the site (gunicorn reads the same variable for --workers);
+    # check-deploy uses it to tell whether in-memory rate limits would be split between them.
+    WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
     DEMO_ADMIN = False
 
 
@@ -116,6 +141,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
 

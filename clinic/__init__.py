@@ -22,13 +22,16 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _refuse_unsafe_production(app)
 
-    from clinic import cli, errors, templating
-    from clinic.database import configure_engine
+    from clinic import cli, errors, health, logging_setup, security, templating
+    from clinic.database import configure_engine, engine_options_for
     from clinic.extensions import csrf, db, limiter, login_manager, migrate
     from clinic.public import bp as public_bp
     from clinic.staff import bp as staff_bp
 
+    logging_setup.init_app(app)
+    security.init_app(app)
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options_for(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
@@ -42,6 +45,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     templating.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(health.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -5,12 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from clinic.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def engine_options_for(app: Flask) -> dict:
+    """Pool settings per database, under whatever SQLALCHEMY_ENGINE_OPTIONS sets explicitly.
+
+    Parameters are hidden from SQL error messages everywhere: those messages reach logs, and
+    an inquiry's parameters are a patient's name, contact details and health condition.
+    PostgreSQL gets pre-ping (a connection killed by a server restart is replaced, not handed to
+    a request) and a bounded pool and connect timeout, so an outage answers 503 quickly.
+    """
+    config = app.config
+    options: dict = {"hide_parameters": True}
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql":
+        options.update(
+            pool_pre_ping=True,
+            pool_size=config["DB_POOL_SIZE"],
+            max_overflow=config["DB_MAX_OVERFLOW"],
+            pool_timeout=config["DB_POOL_TIMEOUT_SECONDS"],
+            pool_recycle=1800,
+            connect_args={"connect_timeout": config["DB_CONNECT_TIMEOUT_SECONDS"]},
+        )
+    options.update(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    return options
 
 
 def configure_engine(engine: Engine) -> None:

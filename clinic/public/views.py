@@ -8,8 +8,9 @@ import secrets
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from clinic.extensions import db, limiter
+from clinic.extensions import db
 from clinic.leads import intake
+from clinic.limits import limit_inquiries
 from clinic.models import Article
 from clinic.public import bp
 from clinic.public.attribution import current_attribution, remember_first_touch
@@ -78,7 +79,7 @@ def condition(slug: str):
 
 
 @bp.route("/inquire", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_INQUIRY"], methods=["POST"], scope="inquiry")
+@limit_inquiries
 def inquire():
     form = new_inquiry_form(condition=request.args.get("condition"))
     if request.method == "POST":

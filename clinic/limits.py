@@ -1,0 +1,28 @@
+"""Rate limits on the two forms anyone on the internet can post: the inquiry and staff sign-in.
+
+Counted per client address (see clinic.net.client_ip: X-Forwarded-For counts only behind
+TRUSTED_PROXIES). With RATELIMIT_STORAGE_URI pointing at Redis, every app server shares the
+counts; the default in-memory storage counts per process.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from clinic.extensions import limiter
+
+INQUIRY_SCOPE = "inquiry"
+SIGN_IN_SCOPE = "staff-sign-in"
+
+
+def inquiry_limit() -> str:
+    return current_app.config["RATELIMIT_INQUIRY"]
+
+
+def sign_in_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+# One-line decorators for the views: only the POST counts, so reading the form is never limited.
+limit_inquiries = limiter.limit(inquiry_limit, methods=["POST"], scope=INQUIRY_SCOPE)
+limit_sign_ins = limiter.limit(sign_in_limit, methods=["POST"], scope=SIGN_IN_SCOPE)
