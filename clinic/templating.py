@@ -31,6 +31,7 @@ def long_date(value: date | None) -> str:
 # (endpoint, label, admin only): the staff navigation, in order.
 STAFF_NAV = [
     ("staff.home", "Today", False),
+    ("staff.leads", "Leads", False),
 ]
 
 

@@ -45,3 +45,39 @@ def is_open(status: str) -> bool:
 def is_closed(status: str) -> bool:
     """Closed means the clinic stopped working the lead: not a candidate, or lost."""
     return status in CLOSED_STATUSES
+
+
+# Closing a lead as spam or a duplicate is not a conversation with the person, so it must not
+# count as the first contact that speed to lead measures.
+NO_CONTACT_REASONS = ("duplicate", "spam")
+
+
+class PipelineError(ValueError):
+    """A status change the pipeline does not allow; the message says what to fix."""
+
+
+def check_status_change(to_status: str, lost_reason: str | None) -> str | None:
+    """The lost reason to store for a move to ``to_status`` (None unless the lead is lost).
+
+    :raise PipelineError: for an unknown status, or `lost` without a known reason.
+    """
+    if to_status not in STATUSES:
+        raise PipelineError(f"“{to_status}” is not a stage of the pipeline.")
+    if to_status != "lost":
+        return None
+    if not lost_reason:
+        raise PipelineError("Choose why the lead was lost.")
+    if lost_reason not in LOST_REASONS:
+        raise PipelineError(f"“{lost_reason}” is not one of the reasons a lead can be lost for.")
+    return lost_reason
+
+
+def counts_as_first_contact(from_status: str, to_status: str, lost_reason: str | None) -> bool:
+    """Leaving `new` means someone reached out, unless the lead was closed as spam or duplicate."""
+    if from_status != "new" or to_status == "new":
+        return False
+    return not (to_status == "lost" and lost_reason in NO_CONTACT_REASONS)
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)

@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from clinic.staff import auth, auth_views  # noqa: E402,F401  (routes register on import)
+from clinic.staff import (  # noqa: E402,F401  (routes register on import)
+    auth,
+    auth_views,
+    lead_record_views,
+    lead_views,
+)

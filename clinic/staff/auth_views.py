@@ -61,9 +61,3 @@ def logout():
         session.clear()
         flash("You have signed out.", "success")
     return redirect(url_for("staff.login"))
-
-
-@bp.get("/")
-@login_required
-def home():
-    return render_template("staff/home.html")

@@ -1,0 +1,270 @@
+"""What coordinators do to a lead. Each change lands on the lead's timeline and in the audit log.
+
+These functions add rows to the caller's transaction and never commit: a view wraps them in
+``write_transaction()`` after loading the lead with :func:`lead_for_update`, so two people
+working the same lead at once queue up instead of overwriting each other's counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from clinic import audit
+from clinic.extensions import db
+from clinic.leads import normalise
+from clinic.leads.pipeline import (
+    CONTACT_CHANNELS,
+    CONTACT_OUTCOMES,
+    LOST_REASONS,
+    PipelineError,
+    check_status_change,
+    counts_as_first_contact,
+    status_label,
+)
+from clinic.models import Lead, LeadEvent, StaffUser, utcnow
+
+NOTE_MAX = 5000
+BULK_MAX = 200
+
+
+class LeadActionError(ValueError):
+    """The change can't be made to this lead; the message says why, in words fit for staff."""
+
+
+@dataclass
+class BulkResult:
+    changed: int = 0
+    unchanged: int = 0
+    refused: int = 0
+
+
+def lead_for_update(lead_id: int) -> Lead | None:
+    """The lead, locked until the transaction ends (PostgreSQL; SQLite's write lock suffices)."""
+    return db.session.execute(
+        select(Lead).where(Lead.id == lead_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def leads_for_update(lead_ids: Iterable[int]) -> list[Lead]:
+    """Several leads locked in id order, so two bulk changes never wait on each other in a ring."""
+    ids = sorted({int(lead_id) for lead_id in lead_ids})[:BULK_MAX]
+    if not ids:
+        return []
+    query = select(Lead).where(Lead.id.in_(ids)).order_by(Lead.id).with_for_update()
+    return list(db.session.execute(query).scalars())
+
+
+def check_workable(lead: Lead) -> None:
+    """:raise LeadActionError: when the lead was erased or merged and must not change again."""
+    if lead.erased_at is not None:
+        raise LeadActionError("This lead's personal details were erased; it can't be changed.")
+    if lead.merged_into_id is not None:
+        raise LeadActionError(
+            f"This lead was merged into lead #{lead.merged_into_id}; work on that one instead."
+        )
+
+
+def _record(lead: Lead, actor: StaffUser, now: datetime, kind: str, **fields) -> LeadEvent:
+    event = LeadEvent(lead_id=lead.id, created_at=now, actor_id=actor.id, kind=kind, **fields)
+    db.session.add(event)
+    lead.last_activity_at = now
+    return event
+
+
+def _audit(lead: Lead, actor: StaffUser, detail: str) -> None:
+    # Details name what changed, never what the patient wrote: the audit log holds no health data.
+    audit.record("lead_changed", lead_id=lead.id, actor=actor, detail=detail)
+
+
+def _stamp_first_contact(lead: Lead, now: datetime) -> None:
+    if lead.first_contacted_at is None:
+        lead.first_contacted_at = now
+
+
+def change_status(
+    lead: Lead,
+    to_status: str,
+    actor: StaffUser,
+    *,
+    lost_reason: str | None = None,
+    now: datetime | None = None,
+) -> LeadEvent | None:
+    """Move the lead to another stage; None when it is already there (with that reason).
+
+    :raise LeadActionError: unknown status, `lost` without a valid reason, erased/merged lead.
+    """
+    now = now or utcnow()
+    check_workable(lead)
+    try:
+        reason = check_status_change(to_status, lost_reason)
+    except PipelineError as error:
+        raise LeadActionError(str(error)) from error
+    if lead.status == to_status and lead.lost_reason == reason:
+        return None
+    from_status = lead.status
+    if counts_as_first_contact(from_status, to_status, reason):
+        _stamp_first_contact(lead, now)
+    lead.status = to_status
+    lead.lost_reason = reason
+    event = _record(
+        lead,
+        actor,
+        now,
+        "status",
+        from_status=from_status,
+        to_status=to_status,
+        body=f"Reason: {LOST_REASONS[reason]}" if reason else None,
+    )
+    detail = f"status {from_status} -> {to_status}" + (f" ({reason})" if reason else "")
+    _audit(lead, actor, detail)
+    return event
+
+
+def log_contact(
+    lead: Lead,
+    channel: str,
+    outcome: str,
+    actor: StaffUser,
+    *,
+    body: str | None = None,
+    now: datetime | None = None,
+) -> LeadEvent:
+    """Record a call, email or text to the person: one more attempt, and maybe the first contact.
+
+    :raise LeadActionError: unknown channel or outcome, erased/merged lead.
+    """
+    now = now or utcnow()
+    check_workable(lead)
+    if channel not in CONTACT_CHANNELS:
+        raise LeadActionError("Choose how you contacted the person: call, email or text message.")
+    if outcome not in CONTACT_OUTCOMES:
+        raise LeadActionError("Choose the outcome: reached, left voicemail or no answer.")
+    note = normalise.clean_text(body)[:NOTE_MAX] or None
+    _stamp_first_contact(lead, now)
+    lead.attempts = (lead.attempts or 0) + 1
+    event = _record(lead, actor, now, "contact", channel=channel, outcome=outcome, body=note)
+    _audit(lead, actor, f"contact {channel} {outcome}")
+    return event
+
+
+def add_note(lead: Lead, body: str, actor: StaffUser, *, now: datetime | None = None) -> LeadEvent:
+    """:raise LeadActionError: an empty note, or an erased/merged lead."""
+    now = now or utcnow()
+    check_workable(lead)
+    text = normalise.clean_text(body)
+    if not text:
+        raise LeadActionError("Write the note before adding it.")
+    if len(text) > NOTE_MAX:
+        raise LeadActionError(f"A note can be at most {NOTE_MAX} characters long.")
+    event = _record(lead, actor, now, "note", body=text)
+    _audit(lead, actor, "note added")
+    return event
+
+
+def assign_owner(
+    lead: Lead, owner: StaffUser | None, actor: StaffUser, *, now: datetime | None = None
+) -> LeadEvent | None:
+    """Give the lead to a coordinator (None leaves it unassigned); None when nothing changes.
+
+    :raise LeadActionError: a deactivated account, or an erased/merged lead.
+    """
+    now = now or utcnow()
+    check_workable(lead)
+    if owner is not None and not owner.active:
+        raise LeadActionError(f"{owner.name}'s account is deactivated; choose someone else.")
+    new_id = owner.id if owner else None
+    if lead.owner_id == new_id:
+        return None
+    previous = db.session.get(StaffUser, lead.owner_id) if lead.owner_id else None
+    lead.owner_id = new_id
+    was = previous.name if previous else "unassigned"
+    body = f"Assigned to {owner.name} (was {was})" if owner else f"Unassigned (was {was})"
+    event = _record(lead, actor, now, "assign", body=body)
+    _audit(lead, actor, f"owner {previous.id if previous else '-'} -> {new_id or '-'}")
+    return event
+
+
+def set_follow_up(
+    lead: Lead, on: date | None, actor: StaffUser, *, now: datetime | None = None
+) -> LeadEvent | None:
+    """Schedule (or with None, clear) the next follow-up; None when the date is unchanged."""
+    now = now or utcnow()
+    check_workable(lead)
+    if lead.follow_up_on == on:
+        return None
+    previous = lead.follow_up_on
+    lead.follow_up_on = on
+    was = _day(previous) if previous else "none"
+    body = f"Next follow-up {_day(on)} (was {was})" if on else f"Follow-up cleared (was {was})"
+    event = _record(lead, actor, now, "follow_up", body=body)
+    _audit(lead, actor, f"follow-up {previous or '-'} -> {on or '-'}")
+    return event
+
+
+def _day(value: date) -> str:
+    return value.strftime("%a %-d %b %Y")
+
+
+def _each(leads: Iterable[Lead], change: Callable[[Lead], LeadEvent | None]) -> BulkResult:
+    """Apply one change to many leads, counting what changed; erased or merged ones are skipped."""
+    result = BulkResult()
+    for lead in leads:
+        try:
+            event = change(lead)
+        except LeadActionError:
+            result.refused += 1
+            continue
+        if event is None:
+            result.unchanged += 1
+        else:
+            result.changed += 1
+    return result
+
+
+def bulk_assign(
+    leads: Iterable[Lead],
+    owner: StaffUser | None,
+    actor: StaffUser,
+    *,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Assign every lead given; erased or merged ones are left alone and counted as refused.
+
+    :raise LeadActionError: when the owner's account is deactivated (nothing is changed).
+    """
+    now = now or utcnow()
+    if owner is not None and not owner.active:
+        raise LeadActionError(f"{owner.name}'s account is deactivated; choose someone else.")
+    return _each(leads, lambda lead: assign_owner(lead, owner, actor, now=now))
+
+
+def bulk_change_status(
+    leads: Iterable[Lead],
+    to_status: str,
+    actor: StaffUser,
+    *,
+    lost_reason: str | None = None,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Move every lead given to one stage.
+
+    :raise LeadActionError: when the status or reason itself is invalid (nothing is changed).
+    """
+    now = now or utcnow()
+    try:
+        check_status_change(to_status, lost_reason)
+    except PipelineError as error:
+        raise LeadActionError(str(error)) from error
+    return _each(
+        leads, lambda lead: change_status(lead, to_status, actor, lost_reason=lost_reason, now=now)
+    )
+
+
+def describe_status(status: str, lost_reason: str | None = None) -> str:
+    """The stage in words, with the reason for a lost lead."""
+    label = status_label(status)
+    return f"{label} ({LOST_REASONS.get(lost_reason, lost_reason)})" if lost_reason else label

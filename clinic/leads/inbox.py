@@ -1,0 +1,321 @@
+"""The inbox as a query: bookmarkable parameters in, one filtered and paged select out.
+
+Paging is keyset ("next"/"previous" from the last row seen), never OFFSET or a COUNT(*) over
+the table, so every page costs the same at a million leads and nothing is skipped or shown
+twice while new leads arrive. The same filtered select feeds the CSV export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+
+from clinic.extensions import db
+from clinic.leads import normalise
+from clinic.leads.pipeline import OPEN_STATUSES, STATUS_LABELS, STATUSES
+from clinic.leads.search import QUERY_MAX, search
+from clinic.models import Article, Lead
+
+PAGE_SIZE = 50
+SORTS = {"newest": "Newest first", "oldest": "Oldest first", "follow_up": "Next follow-up"}
+VIEWS = {"overdue": "Overdue follow-ups", "unassigned": "Unassigned", "stale": "Gone quiet"}
+# Status scopes besides the single statuses: every open stage, or every lead whatever its stage.
+SCOPES = {"open": "All open", "all": "All leads"}
+OTHER_CONDITION = ("other", "Another condition, or not sure")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class InboxParams:
+    """What the coordinator asked to see, parsed from the query string; ``errors`` says what
+    could not be understood (that part is ignored, the rest still applies)."""
+
+    q: str = ""
+    status: str = ""
+    condition: str = ""
+    owner: str = ""
+    source: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    view: str = ""
+    sort: str = "newest"
+    after: str = ""
+    before: str = ""
+    errors: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def scope(self) -> str:
+        """The status shown: as asked, else every open lead, or every lead when searching."""
+        return self.status or ("all" if self.q else "open")
+
+    def query_args(self, **changes) -> dict[str, str]:
+        """The non-default parameters, for links that keep the current filters."""
+        params = replace(self, **changes)
+        values = {
+            "q": params.q,
+            "status": params.status,
+            "condition": params.condition,
+            "owner": params.owner,
+            "source": params.source,
+            "created_from": params.created_from.isoformat() if params.created_from else "",
+            "created_to": params.created_to.isoformat() if params.created_to else "",
+            "view": params.view,
+            "sort": "" if params.sort == "newest" else params.sort,
+            "after": params.after,
+            "before": params.before,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def filters_only(self) -> InboxParams:
+        """The same filters on the first page (for tabs, sorting and the export)."""
+        return replace(self, after="", before="")
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.query_args(sort="newest", after="", before="", status=""))
+
+
+@dataclass
+class InboxContext:
+    """Facts about now and who is asking that the filters need."""
+
+    user_id: int
+    now: datetime
+    tz: ZoneInfo
+    stale_days: int
+    region: str
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.tz).date()
+
+
+@dataclass
+class Page:
+    leads: list[Lead]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+
+def _parse_date(value: str, label: str, errors: list[str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"The “{label}” date must be a date such as 2026-01-31; it was ignored.")
+        return None
+
+
+def parse_params(args: Mapping[str, str]) -> InboxParams:
+    """Read the query string; unknown values are dropped with a message, never an error page."""
+    errors: list[str] = []
+
+    def choice(name: str, allowed, label: str) -> str:
+        value = args.get(name, "").strip()
+        if value and value not in allowed:
+            errors.append(f"“{value[:40]}” is not a {label} the inbox knows; it was ignored.")
+            return ""
+        return value
+
+    owner = args.get("owner", "").strip()
+    if owner and owner not in ("me", "none") and not owner.isdigit():
+        errors.append("The owner must be “me”, “none” or a staff member; it was ignored.")
+        owner = ""
+    created_from = _parse_date(args.get("created_from", "").strip(), "received from", errors)
+    created_to = _parse_date(args.get("created_to", "").strip(), "received to", errors)
+    if created_from and created_to and created_to < created_from:
+        errors.append("The “received to” date is before the “received from” date; both ignored.")
+        created_from = created_to = None
+    after, before = args.get("after", "").strip(), args.get("before", "").strip()
+    return InboxParams(
+        q=normalise.clean_line(args.get("q"))[:QUERY_MAX],
+        status=choice("status", (*STATUSES, *SCOPES), "status"),
+        condition=normalise.clean_line(args.get("condition"))[:80],
+        owner=owner,
+        source=normalise.clean_line(args.get("source"))[:120],
+        created_from=created_from,
+        created_to=created_to,
+        view=choice("view", VIEWS, "view"),
+        sort=choice("sort", SORTS, "sort order") or "newest",
+        after=after[:80] if not before else "",
+        before=before[:80],
+        errors=tuple(errors),
+    )
+
+
+def listed() -> list[ColumnElement[bool]]:
+    """Leads the inbox lists at all: not merged into another and not erased."""
+    return [Lead.merged_into_id.is_(None), Lead.erased_at.is_(None)]
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def _conditions(params: InboxParams, ctx: InboxContext) -> list[ColumnElement[bool]]:
+    """Every filter except the status scope (the tabs count across statuses)."""
+    where = listed()
+    if params.condition:
+        where.append(Lead.condition_slug == params.condition)
+    if params.owner == "me":
+        where.append(Lead.owner_id == ctx.user_id)
+    elif params.owner == "none":
+        where.append(Lead.owner_id.is_(None))
+    elif params.owner:
+        where.append(Lead.owner_id == int(params.owner))
+    if params.source:
+        where.append(Lead.source == params.source)
+    if params.created_from:
+        where.append(Lead.created_at >= _local_midnight(params.created_from, ctx.tz))
+    if params.created_to:
+        end = _local_midnight(params.created_to + timedelta(days=1), ctx.tz)
+        where.append(Lead.created_at < end)
+    if params.view:
+        where.append(Lead.status.in_(OPEN_STATUSES))
+    if params.view == "overdue":
+        where.append(Lead.follow_up_on < ctx.today)
+    elif params.view == "unassigned":
+        where.append(Lead.owner_id.is_(None))
+    elif params.view == "stale":
+        where.append(Lead.last_activity_at < ctx.now - timedelta(days=ctx.stale_days))
+    return where
+
+
+def _status_condition(scope: str) -> ColumnElement[bool] | None:
+    if scope == "all":
+        return None
+    if scope == "open":
+        return Lead.status.in_(OPEN_STATUSES)
+    return Lead.status == scope
+
+
+def filtered_leads(params: InboxParams, ctx: InboxContext) -> Select:
+    """Every lead the parameters select, unordered and unpaged."""
+    statement = select(Lead).where(*_conditions(params, ctx))
+    status = _status_condition(params.scope)
+    if status is not None:
+        statement = statement.where(status)
+    return search(statement, params.q, region=ctx.region)
+
+
+def export_statement(params: InboxParams, ctx: InboxContext) -> Select:
+    """The rows the export writes: the inbox's filters in the inbox's order, without paging."""
+    return filtered_leads(params, ctx).order_by(*_order(params.sort, backwards=False))
+
+
+def status_counts(params: InboxParams, ctx: InboxContext) -> dict[str, int]:
+    """How many open leads each open stage holds under the current filters (one query)."""
+    statement = (
+        select(Lead.status, func.count())
+        .where(*_conditions(params, ctx), Lead.status.in_(OPEN_STATUSES))
+        .group_by(Lead.status)
+    )
+    statement = search(statement, params.q, region=ctx.region)
+    counts = dict.fromkeys(OPEN_STATUSES, 0)
+    counts.update({status: count for status, count in db.session.execute(statement).all()})
+    return counts
+
+
+# --- keyset paging -------------------------------------------------------------------------
+
+
+def _order(sort: str, *, backwards: bool) -> list:
+    if sort == "follow_up":
+        if backwards:
+            return [Lead.follow_up_on.desc().nulls_first(), Lead.id.desc()]
+        return [Lead.follow_up_on.asc().nulls_last(), Lead.id.asc()]
+    descending = (sort == "newest") != backwards
+    if descending:
+        return [Lead.created_at.desc(), Lead.id.desc()]
+    return [Lead.created_at.asc(), Lead.id.asc()]
+
+
+def cursor_for(lead: Lead, sort: str) -> str:
+    """The position of a row in the given order, as a short URL-safe string."""
+    if sort == "follow_up":
+        day = lead.follow_up_on.isoformat() if lead.follow_up_on else "none"
+        return f"{day}_{lead.id}"
+    micros = (lead.created_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}_{lead.id}"
+
+
+def _decode(cursor: str, sort: str) -> tuple[object, int]:
+    """:raise ValueError: for a cursor that was not made by :func:`cursor_for`."""
+    head, _, tail = cursor.partition("_")
+    lead_id = int(tail)
+    if sort == "follow_up":
+        return (None if head == "none" else date.fromisoformat(head)), lead_id
+    return _EPOCH + timedelta(microseconds=int(head)), lead_id
+
+
+def _beyond(sort: str, key: object, lead_id: int, *, backwards: bool) -> ColumnElement[bool]:
+    """Rows after the cursor in the listing order (or before it, ``backwards``)."""
+    if sort == "follow_up":
+        day = Lead.follow_up_on
+        if not backwards:
+            if key is None:
+                return and_(day.is_(None), Lead.id > lead_id)
+            return or_(day > key, and_(day == key, Lead.id > lead_id), day.is_(None))
+        if key is None:
+            return or_(day.is_not(None), Lead.id < lead_id)
+        return or_(day < key, and_(day == key, Lead.id < lead_id))
+    position = tuple_(Lead.created_at, Lead.id)
+    later = (sort == "newest") == backwards
+    return position > (key, lead_id) if later else position < (key, lead_id)
+
+
+def fetch_page(params: InboxParams, ctx: InboxContext, size: int = PAGE_SIZE) -> Page:
+    """One page of the inbox (one query), with cursors for the pages on either side."""
+    base = filtered_leads(params, ctx)
+    cursor = params.before or params.after
+    backwards = bool(params.before)
+    if cursor:
+        try:
+            key, lead_id = _decode(cursor, params.sort)
+        except ValueError:
+            cursor = ""
+        else:
+            base = base.where(_beyond(params.sort, key, lead_id, backwards=backwards))
+    if not cursor:
+        backwards = False
+    query = base.order_by(*_order(params.sort, backwards=backwards)).limit(size + 1)
+    rows = list(db.session.execute(query).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        if not more:
+            # Paging back reached the top: show the first page as it is now, full.
+            return fetch_page(params.filters_only(), ctx, size)
+        rows.reverse()
+        return Page(
+            rows,
+            next_cursor=cursor_for(rows[-1], params.sort),
+            previous_cursor=cursor_for(rows[0], params.sort),
+        )
+    return Page(
+        rows,
+        next_cursor=cursor_for(rows[-1], params.sort) if more else None,
+        previous_cursor=cursor_for(rows[0], params.sort) if cursor and rows else None,
+    )
+
+
+# --- choices for the filter row ------------------------------------------------------------
+
+
+def condition_options() -> list[tuple[str, str]]:
+    """Conditions a lead can be about, in the order the public site lists them."""
+    rows = db.session.execute(
+        select(Article.slug, Article.condition_name, Article.title)
+        .where(Article.kind == "condition")
+        .order_by(Article.position, Article.title)
+    ).all()
+    return [(slug, name or title) for slug, name, title in rows] + [OTHER_CONDITION]
+
+
+def status_options() -> list[tuple[str, str]]:
+    return [("", "All open (default)"), ("all", SCOPES["all"])] + list(STATUS_LABELS.items())

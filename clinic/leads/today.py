@@ -1,0 +1,104 @@
+"""What needs doing today: a coordinator's due follow-ups, leads nobody has picked up yet, and
+how fast the clinic has been answering this week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from clinic.extensions import db
+from clinic.leads.inbox import listed
+from clinic.leads.pipeline import OPEN_STATUSES, STATUSES
+from clinic.models import Lead
+
+DUE_LIMIT = 100
+UNASSIGNED_LIMIT = 20
+
+
+@dataclass
+class FollowUps:
+    overdue: list[Lead]
+    today: list[Lead]
+
+
+@dataclass
+class SpeedToLead:
+    """Minutes from a person's first inquiry to the clinic's first contact, for one week."""
+
+    week_start: date
+    median_minutes: float | None
+    contacted: int
+    waiting: int
+
+
+def follow_ups_due(owner_id: int, today: date) -> FollowUps:
+    """The owner's open leads with a follow-up today or earlier, oldest date first."""
+    rows = db.session.execute(
+        select(Lead)
+        .where(
+            *listed(),
+            Lead.owner_id == owner_id,
+            Lead.status.in_(OPEN_STATUSES),
+            Lead.follow_up_on <= today,
+        )
+        .order_by(Lead.follow_up_on, Lead.id)
+        .limit(DUE_LIMIT)
+    ).scalars()
+    overdue, due_today = [], []
+    for lead in rows:
+        (due_today if lead.follow_up_on == today else overdue).append(lead)
+    return FollowUps(overdue, due_today)
+
+
+def new_unassigned(limit: int = UNASSIGNED_LIMIT) -> list[Lead]:
+    """New leads nobody owns yet, newest first: the ones at risk of waiting."""
+    return list(
+        db.session.execute(
+            select(Lead)
+            .where(*listed(), Lead.status == "new", Lead.owner_id.is_(None))
+            .order_by(Lead.created_at.desc(), Lead.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def week_start(now: datetime, tz: ZoneInfo) -> date:
+    """Monday of the clinic's current week."""
+    local = now.astimezone(tz).date()
+    return local - timedelta(days=local.weekday())
+
+
+def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
+    """Median speed to lead for the leads that first wrote this week (clinic time)."""
+    monday = week_start(now, tz)
+    since = datetime.combine(monday, time.min, tzinfo=tz).astimezone(UTC)
+    rows = db.session.execute(
+        select(Lead.first_inquiry_at, Lead.first_contacted_at).where(
+            *listed(), Lead.created_at >= since
+        )
+    ).all()
+    minutes = [
+        max((contacted - inquired).total_seconds(), 0) / 60
+        for inquired, contacted in rows
+        if contacted is not None
+    ]
+    return SpeedToLead(
+        week_start=monday,
+        median_minutes=median(minutes) if minutes else None,
+        contacted=len(minutes),
+        waiting=len(rows) - len(minutes),
+    )
+
+
+def status_totals() -> dict[str, int]:
+    """How many leads are at each stage, every stage listed (zero included)."""
+    totals = dict.fromkeys(STATUSES, 0)
+    rows = db.session.execute(
+        select(Lead.status, func.count()).where(*listed()).group_by(Lead.status)
+    ).all()
+    totals.update({status: count for status, count in rows if status in totals})
+    return totals

@@ -1,0 +1,76 @@
+"""Small helpers the lead pages share: who is on staff, what time it is for the clinic, and how
+long ago something happened, in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import select
+
+from clinic.extensions import db
+from clinic.leads.inbox import InboxContext
+from clinic.leads.pipeline import OPEN_STATUSES
+from clinic.models import Lead, StaffUser, utcnow
+from clinic.staff import bp
+
+
+def inbox_context(now: datetime | None = None) -> InboxContext:
+    config = current_app.config
+    return InboxContext(
+        user_id=current_user.id,
+        now=now or utcnow(),
+        tz=ZoneInfo(config["CLINIC_TIMEZONE"]),
+        stale_days=config["CLINIC_STALE_DAYS"],
+        region=config["CLINIC_PHONE_REGION"],
+    )
+
+
+def staff_members() -> list[StaffUser]:
+    """Every account, active or not: old leads and timelines still name former colleagues."""
+    return list(db.session.execute(select(StaffUser).order_by(StaffUser.name)).scalars())
+
+
+def owner_choices(staff: list[StaffUser]) -> list[tuple[str, str]]:
+    """Who a lead can be given to: unassigned, or an active account."""
+    return [("", "Unassigned")] + [(str(user.id), user.name) for user in staff if user.active]
+
+
+def span(minutes: float) -> str:
+    """A duration the way people say it: '12 min', '3 h', '4 days'."""
+    minutes = max(int(minutes), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+@bp.app_template_filter("age")
+def age(moment: datetime | None, now: datetime | None = None) -> str:
+    """'12 min ago' for a stored UTC time."""
+    if moment is None:
+        return ""
+    minutes = ((now or utcnow()) - moment).total_seconds() / 60
+    return "just now" if minutes < 1 else f"{span(minutes)} ago"
+
+
+@bp.app_template_global()
+def waiting(lead: Lead, now: datetime | None = None) -> dict | None:
+    """For an open lead nobody has contacted yet: how long it has waited, and whether that is
+    past the clinic's speed-to-lead target (CLINIC_SPEED_TARGET_MINUTES)."""
+    if lead.first_contacted_at is not None or lead.status not in OPEN_STATUSES:
+        return None
+    minutes = ((now or utcnow()) - lead.first_inquiry_at).total_seconds() / 60
+    target = current_app.config["CLINIC_SPEED_TARGET_MINUTES"]
+    return {"text": f"waiting {span(minutes)}", "late": minutes > target}
+
+
+@bp.app_template_global()
+def took(start: datetime | None, end: datetime | None) -> str:
+    """How long passed between two stored times: '12 min', '3 h'."""
+    if start is None or end is None:
+        return ""
+    return span((end - start).total_seconds() / 60)

@@ -1,0 +1,135 @@
+"""Forms for working leads: the inbox filters, bulk changes, and the actions on a lead record.
+
+The lead record shows several forms at once, so each has a prefix: field ids stay unique and a
+failed form can be shown again, with its error and what was typed, beside the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from clinic.leads.actions import NOTE_MAX
+from clinic.leads.inbox import SORTS, VIEWS
+from clinic.leads.pipeline import CONTACT_CHANNELS, CONTACT_OUTCOMES, LOST_REASONS, STATUS_LABELS
+
+UNASSIGNED = ("", "Unassigned")
+NO_REASON = ("", "Choose a reason (if lost)")
+
+
+def clinic_today():
+    return datetime.now(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
+
+
+class InboxFilterForm(Form):
+    """The filter row: a GET form whose values are the bookmarkable query string."""
+
+    q = SearchField("Search", description="Name, email, phone or words from the message")
+    status = SelectField("Status")
+    condition = SelectField("Condition")
+    owner = SelectField("Owner")
+    source = StringField("Source", description="As shown in the Source column")
+    created_from = DateField("Received from", validators=[Optional()])
+    created_to = DateField("Received to", validators=[Optional()])
+    view = SelectField("Show", choices=[("", "Everything")] + list(VIEWS.items()))
+    sort = SelectField("Sort", choices=list(SORTS.items()))
+
+
+class LostReasonMixin:
+    def validate_lost_reason(self, field):
+        if self.status.data == "lost" and not field.data:
+            raise ValidationError("Choose why the lead was lost.")
+
+
+class BulkForm(LostReasonMixin, FlaskForm):
+    """Change the leads ticked in the inbox: assign them, or move them to another stage."""
+
+    lead_ids = SelectMultipleField("Leads", coerce=int, validate_choice=False)
+    owner = SelectField("Assign to", validate_choice=False)
+    status = SelectField("Move to", choices=list(STATUS_LABELS.items()))
+    lost_reason = SelectField("Reason if lost", choices=[NO_REASON] + list(LOST_REASONS.items()))
+    back = HiddenField()
+    assign = SubmitField("Assign selected")
+    change_status = SubmitField("Change status of selected")
+
+    def validate_lead_ids(self, field):
+        if not field.data:
+            raise ValidationError("Tick at least one lead first.")
+
+    def validate_lost_reason(self, field):
+        if self.change_status.data:
+            super().validate_lost_reason(field)
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "Note",
+        validators=[
+            InputRequired("Write the note before adding it."),
+            Length(max=NOTE_MAX, message=f"A note can be at most {NOTE_MAX} characters long."),
+        ],
+    )
+
+
+class ContactForm(FlaskForm):
+    channel = SelectField("How", choices=list(CONTACT_CHANNELS.items()))
+    outcome = SelectField("Outcome", choices=list(CONTACT_OUTCOMES.items()))
+    body = TextAreaField(
+        "Note (optional)",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+    )
+
+
+class StatusForm(LostReasonMixin, FlaskForm):
+    status = SelectField("Status", choices=list(STATUS_LABELS.items()))
+    lost_reason = SelectField(
+        "Reason if lost",
+        choices=[NO_REASON] + list(LOST_REASONS.items()),
+        description="Needed when the lead is lost.",
+    )
+
+
+class OwnerForm(FlaskForm):
+    owner = SelectField("Owner")
+
+
+class FollowUpForm(FlaskForm):
+    follow_up_on = DateField(
+        "Next follow-up",
+        validators=[Optional()],
+        description="Leave empty to clear it.",
+    )
+
+    def validate_follow_up_on(self, field):
+        if field.data and field.data < clinic_today():
+            raise ValidationError("Choose today or a later date for the next follow-up.")
+
+
+class MergeLookupForm(Form):
+    """Asks which lead to merge in; it only opens the confirmation page, so it is a GET form."""
+
+    other = IntegerField(
+        "Number of the lead to merge into this one",
+        validators=[InputRequired("Enter the other lead's number."), NumberRange(min=1)],
+        description="The other lead's number is in its address: /staff/leads/<number>.",
+    )
+
+
+class MergeForm(FlaskForm):
+    other = HiddenField(validators=[InputRequired()])

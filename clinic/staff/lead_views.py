@@ -1,0 +1,191 @@
+"""The coordinator's day: the Today page, the lead inbox, bulk changes and the CSV export."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import func
+from werkzeug.datastructures import MultiDict
+
+from clinic import audit
+from clinic.database import write_transaction
+from clinic.extensions import db
+from clinic.leads import actions, inbox, today
+from clinic.leads.export import csv_lines, export_records
+from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES, STATUS_LABELS
+from clinic.models import Lead, StaffUser
+from clinic.staff import bp
+from clinic.staff.lead_display import inbox_context, owner_choices, staff_members
+from clinic.staff.lead_forms import BulkForm, InboxFilterForm
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Staff pages hold patients' details: no browser or proxy may keep a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+@login_required
+def home():
+    ctx = inbox_context()
+    return render_template(
+        "staff/home.html",
+        due=today.follow_ups_due(current_user.id, ctx.today),
+        unassigned=today.new_unassigned(),
+        speed=today.speed_to_lead(ctx.now, ctx.tz),
+        totals=today.status_totals(),
+        conditions=dict(inbox.condition_options()),
+        open_statuses=OPEN_STATUSES,
+        target_minutes=current_app.config["CLINIC_SPEED_TARGET_MINUTES"],
+        now=ctx.now,
+        today=ctx.today,
+    )
+
+
+def _filter_form(params: inbox.InboxParams, staff, conditions) -> InboxFilterForm:
+    form = InboxFilterForm(
+        data={
+            "q": params.q,
+            "status": params.status,
+            "condition": params.condition,
+            "owner": params.owner,
+            "source": params.source,
+            "created_from": params.created_from,
+            "created_to": params.created_to,
+            "view": params.view,
+            "sort": params.sort,
+        }
+    )
+    form.status.choices = inbox.status_options()
+    form.condition.choices = [("", "Any condition")] + conditions
+    form.owner.choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
+        (str(user.id), user.name) for user in staff
+    ]
+    return form
+
+
+def _bulk_form(staff, params: inbox.InboxParams | None = None) -> BulkForm:
+    form = BulkForm(prefix="bulk")
+    form.owner.choices = owner_choices(staff)
+    if params is not None:
+        form.back.data = urlencode(params.query_args())
+    return form
+
+
+@bp.get("/leads")
+@login_required
+def leads():
+    params = inbox.parse_params(request.args)
+    ctx = inbox_context()
+    page = inbox.fetch_page(params, ctx)
+    counts = inbox.status_counts(params, ctx)
+    staff = staff_members()
+    conditions = inbox.condition_options()
+    return render_template(
+        "staff/inbox.html",
+        params=params,
+        page=page,
+        counts=counts,
+        open_total=sum(counts.values()),
+        filter_form=_filter_form(params, staff, conditions),
+        bulk_form=_bulk_form(staff, params),
+        staff_names={user.id: user.name for user in staff},
+        conditions=dict(conditions),
+        open_statuses=OPEN_STATUSES,
+        scopes=inbox.SCOPES,
+        views=inbox.VIEWS,
+        sorts=inbox.SORTS,
+        now=ctx.now,
+        today=ctx.today,
+    )
+
+
+def _inbox_url(query_string: str | None) -> str:
+    """Back to the inbox with the filters the coordinator had, rebuilt from known parameters
+    only, so the hidden field can't send anyone elsewhere."""
+    params = inbox.parse_params(MultiDict(parse_qsl(query_string or "")))
+    return url_for("staff.leads", **params.query_args())
+
+
+@bp.post("/leads/bulk")
+@login_required
+def bulk():
+    staff = staff_members()
+    form = _bulk_form(staff)
+    back = _inbox_url(form.back.data)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(back)
+    actor = current_user._get_current_object()
+    try:
+        with write_transaction():
+            selected = actions.leads_for_update(form.lead_ids.data)
+            if form.assign.data:
+                owner = db.session.get(StaffUser, int(form.owner.data)) if form.owner.data else None
+                result = actions.bulk_assign(selected, owner, actor)
+                done = f"Assigned to {owner.name}" if owner else "Unassigned"
+            else:
+                result = actions.bulk_change_status(
+                    selected, form.status.data, actor, lost_reason=form.lost_reason.data or None
+                )
+                done = f"Moved to {STATUS_LABELS[form.status.data]}"
+    except actions.LeadActionError as error:
+        flash(str(error), "error")
+        return redirect(back)
+    message = f"{done}: {result.changed} lead{'s' if result.changed != 1 else ''}."
+    if result.unchanged:
+        message += f" {result.unchanged} already were."
+    if result.refused:
+        message += f" {result.refused} erased or merged lead(s) left unchanged."
+    flash(message, "success")
+    return redirect(back)
+
+
+@bp.get("/leads/export.csv")
+@login_required
+def export_csv():
+    """Stream the leads the inbox filters select, as CSV for a spreadsheet.
+
+    The rows are counted first, with the same filters, and the export is bounded to the leads
+    that existed at that moment (id ≤ the highest counted), so the audit row written before the
+    first byte states exactly how many rows the file holds, even while new leads arrive.
+    """
+    params = inbox.parse_params(request.args).filters_only()
+    ctx = inbox_context()
+    selected = inbox.filtered_leads(params, ctx)
+    rows, last_id = db.session.execute(
+        selected.with_only_columns(func.count(Lead.id), func.max(Lead.id))
+    ).one()
+    filters = urlencode(params.query_args()) or "none"
+    audit.record("leads_exported", detail=f"rows={rows}; filters={filters}")
+    db.session.commit()
+    statement = inbox.export_statement(params, ctx).where(Lead.id <= (last_id or 0))
+    response = Response(
+        stream_with_context(csv_lines(export_records(statement), bom=True)),
+        mimetype="text/csv",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="leads-{ctx.today.isoformat()}.csv"'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.app_context_processor
+def _lead_words():
+    return {"lost_reasons": LOST_REASONS}
