@@ -17,6 +17,7 @@ from clinic.leads import normalise
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.pipeline import is_closed
 from clinic.models import Inquiry, Lead, LeadEvent, utcnow
+from clinic.notify.inquiry import queue_inquiry_notifications
 
 NAME_MAX = 200
 EMAIL_MAX = 320
@@ -229,6 +230,7 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
             db.session.add(
                 LeadEvent(lead_id=lead.id, created_at=now, kind="inquiry", inquiry_id=inquiry.id)
             )
+            queue_inquiry_notifications(lead, inquiry, created, now=now)
             return IntakeResult(inquiry, lead, created_lead=created, reopened=reopened)
     except IntegrityError:
         # A concurrent request with the same form token won the race: report its inquiry.
