@@ -22,9 +22,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _refuse_unsafe_production(app)
 
-    from clinic import cli, errors, health, logging_setup, security, templating
+    from clinic import cli, errors, health, limits, logging_setup, security, templating
     from clinic.database import configure_engine, engine_options_for
-    from clinic.extensions import csrf, db, limiter, login_manager, migrate
+    from clinic.extensions import csrf, db, login_manager, migrate
     from clinic.public import bp as public_bp
     from clinic.staff import bp as staff_bp
 
@@ -35,7 +35,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    limits.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please sign in to continue."

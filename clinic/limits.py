@@ -7,7 +7,7 @@ counts; the default in-memory storage counts per process.
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app
 
 from clinic.extensions import limiter
 
@@ -26,3 +26,13 @@ def sign_in_limit() -> str:
 # One-line decorators for the views: only the POST counts, so reading the form is never limited.
 limit_inquiries = limiter.limit(inquiry_limit, methods=["POST"], scope=INQUIRY_SCOPE)
 limit_sign_ins = limiter.limit(sign_in_limit, methods=["POST"], scope=SIGN_IN_SCOPE)
+
+
+def init_app(app: Flask) -> None:
+    """Bind the shared limiter to this app, with this app's RATELIMIT_KEY_PREFIX.
+
+    Flask-Limiter keeps the first prefix it saw on its (module-level) instance; clearing it lets
+    each app, and each test run sharing one Redis, count under its own prefix.
+    """
+    limiter._key_prefix = ""
+    limiter.init_app(app)
