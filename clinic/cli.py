@@ -40,5 +40,8 @@ def leads_export(fmt: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from clinic.staff.cli import users_cli
+
     app.cli.add_command(content_cli)
     app.cli.add_command(leads_cli)
+    app.cli.add_command(users_cli)

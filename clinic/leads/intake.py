@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 
+from clinic.automation.intake import after_inquiry_recorded
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.leads import normalise
@@ -231,6 +232,7 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
                 LeadEvent(lead_id=lead.id, created_at=now, kind="inquiry", inquiry_id=inquiry.id)
             )
             queue_inquiry_notifications(lead, inquiry, created, now=now)
+            after_inquiry_recorded(lead, inquiry, created, now=now)
             return IntakeResult(inquiry, lead, created_lead=created, reopened=reopened)
     except IntegrityError:
         # A concurrent request with the same form token won the race: report its inquiry.

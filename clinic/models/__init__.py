@@ -1,6 +1,12 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from clinic.models.audit import AuditEntry
+from clinic.models.automation import (
+    AssignmentCursor,
+    AssignmentRule,
+    ReplyTemplate,
+    WebhookEndpoint,
+)
 from clinic.models.base import Base, utcnow
 from clinic.models.content import Article
 from clinic.models.leads import Inquiry, Lead, LeadEvent
@@ -9,12 +15,16 @@ from clinic.models.staff import StaffUser
 
 __all__ = [
     "Article",
+    "AssignmentCursor",
+    "AssignmentRule",
     "AuditEntry",
     "Base",
     "Inquiry",
     "Lead",
     "LeadEvent",
     "OutboxMessage",
+    "ReplyTemplate",
     "StaffUser",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.models.base import Base, UTCDateTime, utcnow
@@ -45,6 +45,15 @@ class Lead(Base):
     inquiry_count: Mapped[int] = mapped_column(Integer, default=0)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+
+    # Kept for the reports (clinic/reports/facts.py) so they aggregate in SQL at any size:
+    # the furthest pipeline stage ever reached (0 = new … 5 = treated), the wait until first
+    # contact in clinic business seconds, and the first inquiry's campaign, article and landing.
+    furthest_stage: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    business_seconds_to_contact: Mapped[int | None] = mapped_column(Integer)
+    first_campaign: Mapped[str | None] = mapped_column(String(200))
+    first_article: Mapped[str | None] = mapped_column(String(200))
+    first_landing_page: Mapped[str | None] = mapped_column(String(200))
 
     owner = relationship("StaffUser", lazy="raise_on_sql", foreign_keys=[owner_id])
     inquiries: Mapped[list[Inquiry]] = relationship(

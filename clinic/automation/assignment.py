@@ -1,0 +1,180 @@
+"""Who gets a new lead: round-robin among active coordinators, or a condition's own team.
+
+A lead that writes again stays with (goes back to) the coordinator who already knows them. Every
+automatic assignment lands on the timeline as done by the system (no actor), and is announced to
+webhook endpoints as ``lead.assigned``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, text
+
+from clinic.automation.webhooks import emit_lead_event
+from clinic.extensions import db
+from clinic.leads.pipeline import OPEN_STATUSES
+from clinic.models import AssignmentCursor, AssignmentRule, Lead, LeadEvent, StaffUser, utcnow
+
+EVERYONE = "everyone"
+
+
+class AssignmentError(ValueError):
+    """An assignment rule can't be saved as asked; the message says why."""
+
+
+def active_coordinators() -> list[StaffUser]:
+    """Everyone who takes new leads by default; admins only when there is no coordinator."""
+    people = db.session.execute(
+        select(StaffUser)
+        .where(StaffUser.active.is_(True), StaffUser.role == "coordinator")
+        .order_by(StaffUser.id)
+    ).scalars()
+    found = list(people)
+    if found:
+        return found
+    return list(
+        db.session.execute(
+            select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)
+        ).scalars()
+    )
+
+
+def rule_for(condition_slug: str) -> AssignmentRule | None:
+    return db.session.execute(
+        select(AssignmentRule).where(
+            AssignmentRule.condition_slug == condition_slug, AssignmentRule.active.is_(True)
+        )
+    ).scalar_one_or_none()
+
+
+def pool_for(condition_slug: str) -> tuple[str, list[StaffUser]]:
+    """The pool a new lead about this condition is dealt from, and its active members.
+
+    A condition's rule applies while at least one of its members is active; otherwise the lead
+    goes to everyone, so a team on holiday never leaves leads waiting.
+    """
+    rule = rule_for(condition_slug)
+    if rule is not None:
+        members = [person for person in rule.members if person.active]
+        if members:
+            return f"rule:{rule.id}", members
+    return EVERYONE, active_coordinators()
+
+
+def _lock_pool(pool: str) -> None:
+    """Two inquiries at once must not both read the same turn (SQLite's write lock suffices)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"assign:{pool}"}
+        )
+
+
+def next_in_turn(pool: str, people: list[StaffUser]) -> StaffUser:
+    """The person after the one who got the pool's last lead (by id, wrapping around)."""
+    _lock_pool(pool)
+    cursor = db.session.get(AssignmentCursor, pool)
+    if cursor is None:
+        cursor = AssignmentCursor(pool=pool)
+        db.session.add(cursor)
+    ordered = sorted(people, key=lambda person: person.id)
+    last = cursor.last_staff_user_id or 0
+    chosen = next((person for person in ordered if person.id > last), ordered[0])
+    cursor.last_staff_user_id = chosen.id
+    return chosen
+
+
+def _keeps_owner(lead: Lead) -> bool:
+    if lead.owner_id is None:
+        return False
+    owner = db.session.get(StaffUser, lead.owner_id)
+    return owner is not None and owner.active
+
+
+def assign_new_lead(
+    lead: Lead, created_lead: bool, *, now: datetime | None = None
+) -> LeadEvent | None:
+    """Give a lead that just wrote in to the next coordinator in turn; None when not needed.
+
+    A returning lead whose owner is still active stays theirs. Returns the timeline event of the
+    assignment, or None when the lead keeps its owner or nobody can take it (no active staff).
+    """
+    now = now or utcnow()
+    if _keeps_owner(lead):
+        return None
+    pool, people = pool_for(lead.condition_slug)
+    if not people:
+        return None
+    owner = next_in_turn(pool, people)
+    previous = db.session.get(StaffUser, lead.owner_id) if lead.owner_id else None
+    lead.owner_id = owner.id
+    how = "round-robin" if pool == EVERYONE else f"rule for {lead.condition_slug}"
+    was = f"was {previous.name}, now deactivated" if previous else "was unassigned"
+    event = LeadEvent(
+        lead_id=lead.id,
+        created_at=now,
+        actor_id=None,
+        kind="assign",
+        body=f"Assigned to {owner.name} automatically ({how}; {was})",
+    )
+    db.session.add(event)
+    emit_lead_event("lead.assigned", lead, now=now, created=created_lead)
+    return event
+
+
+def assign_waiting_leads(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Deal out open leads nobody owns (written before anyone could take them); returns how many."""
+    now = now or utcnow()
+    waiting = db.session.execute(
+        select(Lead)
+        .where(
+            Lead.owner_id.is_(None),
+            Lead.status.in_(OPEN_STATUSES),
+            Lead.merged_into_id.is_(None),
+            Lead.erased_at.is_(None),
+        )
+        .order_by(Lead.created_at, Lead.id)
+        .limit(limit)
+    ).scalars()
+    return sum(1 for lead in waiting if assign_new_lead(lead, False, now=now) is not None)
+
+
+def save_rule(condition_slug: str, member_ids: list[int], *, active: bool = True) -> AssignmentRule:
+    """Create or replace the team that takes new leads about one condition.
+
+    :raise AssignmentError: no members chosen, or a chosen account is deactivated or unknown.
+    """
+    if not member_ids:
+        raise AssignmentError("Choose at least one coordinator for this condition.")
+    people = list(
+        db.session.execute(select(StaffUser).where(StaffUser.id.in_(member_ids))).scalars()
+    )
+    if len(people) != len(set(member_ids)):
+        raise AssignmentError("One of the chosen people no longer has an account.")
+    inactive = [person.name for person in people if not person.active]
+    if inactive:
+        raise AssignmentError(f"{', '.join(inactive)}: account deactivated; choose someone else.")
+    rule = db.session.execute(
+        select(AssignmentRule).where(AssignmentRule.condition_slug == condition_slug)
+    ).scalar_one_or_none()
+    if rule is None:
+        rule = AssignmentRule(condition_slug=condition_slug)
+        db.session.add(rule)
+    rule.members = sorted(people, key=lambda person: person.id)
+    rule.active = active
+    db.session.flush()
+    return rule
+
+
+def delete_rule(rule: AssignmentRule) -> None:
+    """Stop routing the condition separately: its new leads go to everyone again."""
+    cursor = db.session.get(AssignmentCursor, f"rule:{rule.id}")
+    if cursor is not None:
+        db.session.delete(cursor)
+    db.session.delete(rule)
+
+
+def all_rules() -> list[AssignmentRule]:
+    return list(
+        db.session.execute(select(AssignmentRule).order_by(AssignmentRule.condition_slug)).scalars()
+    )

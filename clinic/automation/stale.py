@@ -1,0 +1,47 @@
+"""Stale leads: open, and nobody has done anything with them for CLINIC_STALE_DAYS days.
+
+Nothing is written when a lead goes stale; it is a fact about time, computed wherever it is
+shown (the inbox badge, the count on the staff home page, the follow-up report).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+
+from clinic.extensions import db
+from clinic.leads.pipeline import OPEN_STATUSES
+from clinic.models import Lead
+
+
+def stale_cutoff(now: datetime, days: int) -> datetime:
+    """Activity before this instant is too old: the lead has gone quiet."""
+    return now - timedelta(days=days)
+
+
+def stale_clause(now: datetime, days: int) -> list[ColumnElement[bool]]:
+    """SQL conditions that pick stale leads (merged and erased leads are never stale)."""
+    return [
+        Lead.status.in_(OPEN_STATUSES),
+        Lead.last_activity_at < stale_cutoff(now, days),
+        Lead.merged_into_id.is_(None),
+        Lead.erased_at.is_(None),
+    ]
+
+
+def is_stale(lead: Lead, now: datetime, days: int) -> bool:
+    return (
+        lead.status in OPEN_STATUSES
+        and lead.merged_into_id is None
+        and lead.erased_at is None
+        and lead.last_activity_at < stale_cutoff(now, days)
+    )
+
+
+def count_stale(now: datetime, days: int, owner_id: int | None = None) -> int:
+    """How many leads have gone quiet, for everyone or for one coordinator."""
+    query = select(func.count()).select_from(Lead).where(*stale_clause(now, days))
+    if owner_id is not None:
+        query = query.where(Lead.owner_id == owner_id)
+    return db.session.execute(query).scalar_one()

@@ -1,0 +1,242 @@
+"""Report numbers, aggregated by the database: funnel, attribution, speed to lead, volume.
+
+Every query reads the leads whose first inquiry falls in the chosen period (``Lead.created_at``),
+optionally for one condition, leaving out leads merged into another (they are the same person).
+Only counts, sums and a handful of percentile rows come back to Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+
+from clinic.extensions import db
+from clinic.models import Lead, StaffUser
+from clinic.reports.business_hours import BusinessCalendar
+from clinic.reports.facts import FUNNEL_STAGES
+from clinic.reports.sql import parse_utc_hour, utc_hour
+from clinic.reports.stats import Spread, spreads
+
+# What a funnel can be broken down by: the lead's column holding it.
+BREAKDOWNS: dict[str, ColumnElement] = {
+    "condition": Lead.condition_slug,
+    "source": Lead.source,
+    "campaign": Lead.first_campaign,
+    "article": Lead.first_article,
+    "landing_page": Lead.first_landing_page,
+}
+CONSULT_BOOKED = FUNNEL_STAGES.index("consult_booked")
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """Leads first heard from in [start, end) (UTC), optionally about one condition."""
+
+    start: datetime
+    end: datetime
+    condition: str | None = None
+
+
+def lead_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
+    clauses = [
+        Lead.created_at >= filters.start,
+        Lead.created_at < filters.end,
+        Lead.merged_into_id.is_(None),
+    ]
+    if filters.condition:
+        clauses.append(Lead.condition_slug == filters.condition)
+    return clauses
+
+
+def _reached(rank: int) -> ColumnElement:
+    return func.count().filter(Lead.furthest_stage >= rank)
+
+
+@dataclass
+class FunnelRow:
+    """One line of a funnel: how many leads reached each stage (index = stage rank)."""
+
+    key: str | None
+    reached: list[int] = field(default_factory=list)
+
+    @property
+    def leads(self) -> int:
+        return self.reached[0] if self.reached else 0
+
+    def conversion(self, rank: int) -> float | None:
+        """Share of the previous stage's leads that reached this one, in percent."""
+        before = self.reached[rank - 1]
+        return 100.0 * self.reached[rank] / before if before else None
+
+
+def funnel(filters: ReportFilters, by: str | None = None) -> list[FunnelRow]:
+    """Leads reaching each stage, overall (one row) or per breakdown value, largest first.
+
+    A lead counts for a stage when it ever reached that stage or a later one.
+    """
+    counts = [_reached(rank) for rank in range(len(FUNNEL_STAGES))]
+    if by is None:
+        row = db.session.execute(select(*counts).where(*lead_scope(filters))).one()
+        return [FunnelRow(None, list(row))]
+    column = BREAKDOWNS[by]
+    query = (
+        select(column, *counts)
+        .where(*lead_scope(filters))
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+    )
+    return [FunnelRow(key, list(rest)) for key, *rest in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class SpeedSummary:
+    """Speed to lead for a period, in business seconds."""
+
+    leads: int
+    contacted: int
+    spread: Spread
+    within_15_minutes: int
+    within_1_hour: int
+    within_1_day: int
+
+    def share(self, count: int) -> float | None:
+        return 100.0 * count / self.leads if self.leads else None
+
+
+def speed_summary(filters: ReportFilters, calendar: BusinessCalendar) -> SpeedSummary:
+    """Median and p90 wait until first contact, and the share answered within each target."""
+    wait = Lead.business_seconds_to_contact
+    leads, contacted, quarter, hour, day = db.session.execute(
+        select(
+            func.count(),
+            func.count(wait),
+            func.count().filter(wait <= 15 * 60),
+            func.count().filter(wait <= 60 * 60),
+            func.count().filter(wait <= calendar.day_seconds),
+        ).where(*lead_scope(filters))
+    ).one()
+    rows = select(wait.label("v")).where(*lead_scope(filters)).subquery()
+    spread = spreads(rows, grouped=False).get(None, Spread())
+    return SpeedSummary(leads, contacted, spread, quarter, hour, day)
+
+
+@dataclass(frozen=True)
+class OwnerSpeed:
+    owner_id: int | None
+    owner_name: str
+    leads: int
+    spread: Spread
+
+
+def speed_by_owner(filters: ReportFilters) -> list[OwnerSpeed]:
+    """Speed to lead per coordinator (the lead's owner), fastest median first."""
+    wait = Lead.business_seconds_to_contact
+    totals = db.session.execute(
+        select(Lead.owner_id, func.count()).where(*lead_scope(filters)).group_by(Lead.owner_id)
+    ).all()
+    rows = select(Lead.owner_id.label("grp"), wait.label("v")).where(*lead_scope(filters))
+    by_owner = spreads(rows.subquery())
+    names = staff_names([owner_id for owner_id, _ in totals if owner_id])
+    result = [
+        OwnerSpeed(
+            owner_id,
+            names.get(owner_id, "Unassigned"),
+            leads,
+            by_owner.get(owner_id, Spread()),
+        )
+        for owner_id, leads in totals
+    ]
+    slowest = float("inf")
+    return sorted(result, key=lambda row: (row.spread.median or slowest, row.owner_name))
+
+
+def staff_names(ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids)))
+    return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    article: str | None
+    leads: int
+    consults_booked: int
+    spread: Spread
+
+
+def by_article(filters: ReportFilters) -> list[ArticleRow]:
+    """Per article a form was sent from: leads, booked consultations, median speed to lead.
+
+    Sorted by booked consultations, then leads: the article that brings patients who book
+    comes first.
+    """
+    query = (
+        select(Lead.first_article, func.count(), _reached(CONSULT_BOOKED))
+        .where(*lead_scope(filters))
+        .group_by(Lead.first_article)
+    )
+    counts = db.session.execute(query).all()
+    waits = select(
+        Lead.first_article.label("grp"), Lead.business_seconds_to_contact.label("v")
+    ).where(*lead_scope(filters))
+    by_path = spreads(waits.subquery())
+    rows = [
+        ArticleRow(path, leads, booked, by_path.get(path, Spread()))
+        for path, leads, booked in counts
+    ]
+    return sorted(rows, key=lambda row: (-row.consults_booked, -row.leads, row.article or ""))
+
+
+def _hourly_counts(filters: ReportFilters) -> list[tuple[datetime, int]]:
+    """New leads per UTC hour: few enough rows to regroup in any time zone in Python."""
+    hour = utc_hour(Lead.created_at)
+    query = select(hour, func.count()).where(*lead_scope(filters)).group_by(hour)
+    return [(parse_utc_hour(text), count) for text, count in db.session.execute(query)]
+
+
+def weekly_volume(
+    calendar: BusinessCalendar, today: date, *, weeks: int = 52, condition: str | None = None
+) -> list[tuple[date, int]]:
+    """New leads per clinic-time week (Monday first), the last ``weeks`` weeks up to today.
+
+    Weeks are grouped from UTC hours converted to the clinic's zone, so the result is right
+    across daylight-saving changes for zones whose offsets are whole hours.
+    """
+    this_monday = today - timedelta(days=today.weekday())
+    first_monday = this_monday - timedelta(weeks=weeks - 1)
+    filters = ReportFilters(
+        start=calendar.day_start(first_monday),
+        end=calendar.day_start(this_monday + timedelta(weeks=1)),
+        condition=condition,
+    )
+    totals: Counter[date] = Counter()
+    for hour, count in _hourly_counts(filters):
+        local_day = hour.astimezone(calendar.tz).date()
+        totals[local_day - timedelta(days=local_day.weekday())] += count
+    return [
+        (first_monday + timedelta(weeks=n), totals[first_monday + timedelta(weeks=n)])
+        for n in range(weeks)
+    ]
+
+
+def weekday_hour_volume(filters: ReportFilters, calendar: BusinessCalendar) -> list[list[int]]:
+    """A 7 × 24 grid (Monday first) of when patients write, in clinic time."""
+    grid = [[0] * 24 for _ in range(7)]
+    for hour, count in _hourly_counts(filters):
+        local = hour.astimezone(calendar.tz)
+        grid[local.weekday()][local.hour] += count
+    return grid
+
+
+def volume_by_condition(filters: ReportFilters) -> list[tuple[str, int]]:
+    query = (
+        select(Lead.condition_slug, func.count())
+        .where(*lead_scope(filters))
+        .group_by(Lead.condition_slug)
+        .order_by(func.count().desc(), Lead.condition_slug)
+    )
+    return [(slug, count) for slug, count in db.session.execute(query)]

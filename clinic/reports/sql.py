@@ -1,0 +1,54 @@
+"""The few SQL expressions that SQLite and PostgreSQL spell differently, compiled per database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Float, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class utc_hour(FunctionElement):
+    """A timestamp truncated to its UTC hour, as text 'YYYY-MM-DD HH' on both databases."""
+
+    type = String()
+    name = "utc_hour"
+    inherit_cache = True
+
+
+@compiles(utc_hour, "sqlite")
+def _utc_hour_sqlite(element, compiler, **kw):
+    # SQLite keeps timestamps as naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 13)"
+
+
+@compiles(utc_hour, "postgresql")
+def _utc_hour_postgresql(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
+
+
+class seconds_between(FunctionElement):
+    """Seconds from the first timestamp to the second, as a float."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+def parse_utc_hour(text: str) -> datetime:
+    """The start of a :class:`utc_hour` bucket as an aware UTC datetime."""
+    return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
