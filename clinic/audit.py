@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event
 
 from clinic.extensions import db
 from clinic.models import AuditEntry, StaffUser
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit entry through the ORM."""
 
 
 def record(
@@ -30,3 +35,10 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_rewriting_history(_mapper, _connection, entry: AuditEntry) -> None:
+    """An audit log that the app can edit proves nothing: refuse before the SQL is sent."""
+    raise AuditLogIsAppendOnly(f"audit entry {entry.id} can't be changed or deleted")

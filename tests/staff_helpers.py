@@ -26,14 +26,17 @@ def make_staff(
 ) -> StaffUser:
     """Create and commit an active staff account; call it inside an app context.
 
-    The returned user has its columns loaded, so `user.id` and `user.email` stay readable after
-    the app context ends.
+    The returned user stays in the session with its columns loaded, so `user.id` and
+    `user.email` stay readable after the app context ends. The commit would expire staff made
+    earlier in the same context, so they are reloaded too.
     """
     if not has_app_context():
         raise RuntimeError("make_staff needs an app context: use the ctx fixture or app_context()")
     user = accounts.create_user(email, name, role, password)
     db.session.commit()
-    db.session.refresh(user)
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, StaffUser):
+            db.session.refresh(instance)
     return user
 
 

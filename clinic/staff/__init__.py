@@ -5,8 +5,10 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 from clinic.staff import (  # noqa: E402,F401  (routes register on import)
+    admin_views,
     auth,
     auth_views,
     lead_record_views,
     lead_views,
+    sessions,
 )

@@ -1,0 +1,158 @@
+"""Admin pages: staff accounts (/staff/users) and the audit log (/staff/audit)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+
+from clinic.database import write_transaction
+from clinic.extensions import db
+from clinic.models import StaffUser, utcnow
+from clinic.staff import accounts, audit_log, bp
+from clinic.staff.auth import admin_required
+from clinic.staff.forms import AuditFilterForm, CreateUserForm, EmptyForm, RoleForm
+from clinic.templating import clinic_tz
+
+
+def _staff_user_or_404(user_id: int) -> StaffUser:
+    return db.get_or_404(StaffUser, user_id)
+
+
+def _acting_admin() -> StaffUser:
+    return current_user._get_current_object()
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    return render_template("staff/users.html", users=accounts.list_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            with write_transaction():
+                user = accounts.create_user(
+                    form.email.data,
+                    form.name.data,
+                    form.role.data,
+                    form.password.data,
+                    by=_acting_admin(),
+                )
+        except accounts.AccountError as error:
+            getattr(form, error.field or "email").errors.append(str(error))
+        else:
+            flash(f"Account created for {user.name}.", "success")
+            return redirect(url_for("staff.user_detail", user_id=user.id))
+    status = 400 if form.errors else 200
+    return render_template("staff/users_new.html", form=form), status
+
+
+@bp.get("/users/<int:user_id>")
+@admin_required
+def user_detail(user_id: int):
+    user = _staff_user_or_404(user_id)
+    role_form = RoleForm(role=user.role)
+    return render_template(
+        "staff/users_detail.html",
+        user=user,
+        role_form=role_form,
+        button_form=EmptyForm(),
+        locked=accounts.is_locked(user, utcnow()),
+    )
+
+
+def _apply(user_id: int, change, success: str):
+    """Run one account change for the admin, then show the account again with what happened."""
+    try:
+        with write_transaction():
+            user = _staff_user_or_404(user_id)
+            change(user)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash(success.format(name=user.name), "success")
+        if user.id == current_user.id:
+            login_user(user)  # keep this browser's session when its own token was rotated
+    return redirect(url_for("staff.user_detail", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def user_role(user_id: int):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose a role from the list.", "error")
+        return redirect(url_for("staff.user_detail", user_id=user_id))
+    by = _acting_admin()
+    return _apply(
+        user_id,
+        lambda user: accounts.change_role(user, form.role.data, by=by),
+        "{name} is now " + ("an admin." if form.role.data == "admin" else "a coordinator."),
+    )
+
+
+ACCESS_CHANGES = {
+    "deactivate": (
+        accounts.deactivate_user,
+        "{name} can no longer sign in; their sessions have ended.",
+    ),
+    "reactivate": (accounts.reactivate_user, "{name} can sign in again."),
+}
+
+
+@bp.post("/users/<int:user_id>/<any(deactivate, reactivate):change>")
+@admin_required
+def user_access(user_id: int, change: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    by = _acting_admin()
+    action, success = ACCESS_CHANGES[change]
+    return _apply(user_id, lambda user: action(user, by=by), success)
+
+
+def _filters_from(form: AuditFilterForm) -> audit_log.AuditFilters:
+    return audit_log.AuditFilters(
+        action=form.action.data or None,
+        actor_email=form.actor.data or None,
+        lead_id=int(form.lead.data) if form.lead.data else None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+
+
+def _cursor(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdecimal() and len(value) <= 18 else None
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    """The audit log, newest first; the filters live in the query string so views can be shared."""
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    page = None
+    if valid:
+        page = audit_log.find_entries(
+            _filters_from(form),
+            clinic_tz(),
+            older_than=_cursor("before"),
+            newer_than=_cursor("after"),
+        )
+    filter_args = {
+        name: value
+        for name, value in request.args.items()
+        if name in form._fields and value.strip()
+    }
+    return render_template(
+        "staff/audit.html",
+        form=form,
+        page=page,
+        filter_args=filter_args,
+        actions=audit_log.known_actions(),
+        staff_emails=[user.email for user in accounts.list_users()],
+    ), (200 if valid else 400)
