@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from clinic.content.loader import ContentError, sync_content
@@ -39,9 +39,40 @@ def leads_export(fmt: str) -> None:
     out.flush()
 
 
+@leads_cli.command("purge")
+@click.option(
+    "--closed-older-than",
+    "age",
+    default=None,
+    help="Policy age: 18m (months), 2y or 90d. Default: CLINIC_RETENTION_MONTHS.",
+)
+@click.option("--yes", is_flag=True, help="Erase them. Without it, only list what would go.")
+def leads_purge(age: str | None, yes: bool) -> None:
+    """Erase closed leads quiet for longer than the retention policy (a dry run by default)."""
+    from clinic.leads.retention import PolicyAgeError, purge_closed_leads
+
+    age = age or f"{current_app.config['CLINIC_RETENTION_MONTHS']}m"
+    try:
+        report = purge_closed_leads(age, act=yes)
+    except PolicyAgeError as error:
+        raise click.BadParameter(str(error), param_hint="--closed-older-than") from error
+    ids = ", ".join(f"#{lead_id}" for lead_id in report.due) or "none"
+    since = f"inactive since before {report.cutoff:%Y-%m-%d}"
+    if not yes:
+        click.echo(f"leads purge (dry run): {len(report.due)} closed lead(s) {since}: {ids}")
+        if report.due:
+            click.echo("Nothing was changed. Run again with --yes to erase them.")
+        return
+    click.echo(f"leads purge: erased {len(report.erased)} closed lead(s) {since}.")
+
+
 def init_app(app: Flask) -> None:
+    from clinic.deploy_checks import check_deploy
+    from clinic.notify.cli import outbox_cli
     from clinic.staff.cli import users_cli
 
     app.cli.add_command(content_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(leads_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(check_deploy)
