@@ -89,7 +89,7 @@ def test_sync_is_idempotent_updates_changes_and_unpublishes_removed(scratch_cont
 def test_markdown_is_sanitised_and_outlined(ctx):
     html, toc = render_markdown(PAGE.split("---", 2)[2])
     assert "<script>" not in html
-    assert "javascript:" not in html
+    assert 'href="javascript:' not in html
     assert '<h2 id="what-it-is">What it is</h2>' in html
     assert 'rel="noopener noreferrer"' in html
     assert toc == [{"id": "what-it-is", "title": "What it is"}]

@@ -75,8 +75,13 @@ def test_double_submit_of_the_same_form_stores_one_inquiry(app, client):
 
 
 def test_same_person_by_email_attaches_to_one_lead(app, submit_inquiry):
-    submit_inquiry(phone="")
-    submit_inquiry(email="ZOE.NUNEZ@EXAMPLE.COM", phone="", message="Second question")
+    submit_inquiry(phone="", preferred_contact="email")
+    submit_inquiry(
+        email="ZOE.NUNEZ@EXAMPLE.COM",
+        phone="",
+        preferred_contact="email",
+        message="Second question",
+    )
     with app.app_context():
         [lead] = leads()
         assert lead.inquiry_count == 2

@@ -10,14 +10,14 @@ from email_validator import EmailNotValidError, validate_email
 
 # C0/C1 control characters and NUL. PostgreSQL refuses NUL in text; none of them belongs in a lead.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CONTROL_AND_NEWLINES = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKS_AND_TABS = re.compile(r"[\t\n\r\u2028\u2029]")
 
 
 def clean_line(value: str | None) -> str:
-    """One-line text: control characters and line breaks removed, outer space trimmed."""
+    """One-line text: control characters removed, line breaks and tabs made spaces, trimmed."""
     if not value:
         return ""
-    return _CONTROL_AND_NEWLINES.sub(" ", value).strip()
+    return _LINE_BREAKS_AND_TABS.sub(" ", _CONTROL.sub("", value)).strip()
 
 
 def clean_text(value: str | None) -> str:
