@@ -32,6 +32,8 @@ def long_date(value: date | None) -> str:
 STAFF_NAV = [
     ("staff.home", "Today", False),
     ("staff.leads", "Leads", False),
+    ("staff.reports", "Reports", False),
+    ("staff.automation", "Automation", True),
     ("staff.users", "Users", True),
     ("staff.audit", "Audit log", True),
 ]

@@ -8,7 +8,9 @@ from clinic.staff import (  # noqa: E402,F401  (routes register on import)
     admin_views,
     auth,
     auth_views,
+    automation_views,
     lead_record_views,
     lead_views,
+    report_views,
     sessions,
 )
