@@ -25,12 +25,14 @@ def record(
     """Add an audit row to the current transaction (the caller commits with its own change)."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
+    email = actor.email if actor else actor_email
     entry = AuditEntry(
         action=action,
         lead_id=lead_id,
         detail=detail[:1000],
         actor_id=actor.id if actor else None,
-        actor_email=actor.email if actor else actor_email,
+        # Lower-case, so the audit page's exact filter by person matches however it was typed.
+        actor_email=email.lower() if email else None,
         ip=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)

@@ -238,7 +238,8 @@ def test_audit_page_lists_newest_first_in_clinic_time(app, admin_client):
     assert response.status_code == 200
     assert "02 Mar 2026, 09:00:00" in html  # 14:00 UTC shown in New York time
     assert "America/New_York" in html
-    assert "<td>41</td>" in html and "b@clinic.test</td>" not in html
+    assert '<td><a href="/staff/leads/41">41</a></td>' in html
+    assert "b@clinic.test</td>" not in html
     everything = admin_client.get("/staff/audit").get_data(as_text=True)
     assert everything.index("export") < everything.index("lead_viewed</code>")
     assert '<option value="lead_viewed">' in everything  # the action suggestions

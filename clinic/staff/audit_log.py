@@ -45,10 +45,8 @@ def _day_start(day: date, zone: ZoneInfo) -> datetime:
 def _filtered(query: Select, filters: AuditFilters, zone: ZoneInfo) -> Select:
     if filters.action:
         query = query.where(AuditEntry.action == filters.action.strip().lower())
-    if filters.actor_email:
-        query = query.where(
-            func.lower(AuditEntry.actor_email) == filters.actor_email.strip().lower()
-        )
+    if filters.actor_email:  # stored lower-case (see audit.record), so the index can serve it
+        query = query.where(AuditEntry.actor_email == filters.actor_email.strip().lower())
     if filters.lead_id is not None:
         query = query.where(AuditEntry.lead_id == filters.lead_id)
     if filters.date_from:
