@@ -78,6 +78,8 @@ class Config:
     CLINIC_RETENTION_MONTHS = env_int("CLINIC_RETENTION_MONTHS", 18)
     CLINIC_BUSINESS_HOURS = os.environ.get("CLINIC_BUSINESS_HOURS", "09:00-17:00")
     CLINIC_BUSINESS_DAYS = os.environ.get("CLINIC_BUSINESS_DAYS", "mon,tue,wed,thu,fri")
+    # New leads go round-robin to active coordinators (clinic.automation.assignment).
+    CLINIC_AUTO_ASSIGN = env_bool("CLINIC_AUTO_ASSIGN", True)
 
     # Mail and notifications
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -133,6 +135,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     RATELIMIT_ENABLED = False
     OUTBOX_SEND_AFTER_RESPONSE = False
+    # Tests of manual work start from unassigned leads; the automation tests switch it on.
+    CLINIC_AUTO_ASSIGN = False
     CLINIC_NOTIFY_EMAILS = ["coordinators@clinic.test"]
     LOG_FORMAT = "text"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from clinic.automation.assignment import assign_new_lead
@@ -34,7 +35,7 @@ def after_inquiry_recorded(
 
     A new lead gets its first-touch attribution for the reports and a ``lead.created`` event; a
     returning lead that had been closed announces its reopening; then the lead is assigned
-    (a returning lead stays with its owner).
+    (a returning lead stays with its owner) unless CLINIC_AUTO_ASSIGN is off.
     """
     now = now or utcnow()
     if created_lead:
@@ -44,4 +45,5 @@ def after_inquiry_recorded(
         previous = _reopened_from(lead, now)
         if previous:
             emit_lead_event("lead.status_changed", lead, now=now, previous_status=previous)
-    assign_new_lead(lead, created_lead, now=now)
+    if current_app.config["CLINIC_AUTO_ASSIGN"]:
+        assign_new_lead(lead, created_lead, now=now)

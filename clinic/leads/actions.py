@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from clinic import audit
+from clinic.automation.webhooks import emit_lead_event
 from clinic.extensions import db
 from clinic.leads import normalise
 from clinic.leads.pipeline import (
@@ -121,6 +122,7 @@ def change_status(
     )
     detail = f"status {from_status} -> {to_status}" + (f" ({reason})" if reason else "")
     _audit(lead, actor, detail)
+    emit_lead_event("lead.status_changed", lead, now=now, previous_status=from_status)
     return event
 
 
@@ -185,6 +187,9 @@ def assign_owner(
     body = f"Assigned to {owner.name} (was {was})" if owner else f"Unassigned (was {was})"
     event = _record(lead, actor, now, "assign", body=body)
     _audit(lead, actor, f"owner {previous.id if previous else '-'} -> {new_id or '-'}")
+    emit_lead_event(
+        "lead.assigned", lead, now=now, previous_owner_id=previous.id if previous else None
+    )
     return event
 
 

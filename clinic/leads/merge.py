@@ -60,6 +60,8 @@ def merge_leads(
     if keep.follow_up_on is None:
         keep.follow_up_on = duplicate.follow_up_on
     keep.last_activity_at = now
+    # The report funnel counts the furthest stage either record of this person reached.
+    keep.furthest_stage = max(keep.furthest_stage or 0, duplicate.furthest_stage or 0)
 
     from_status = duplicate.status
     duplicate.merged_into_id = keep.id

@@ -61,9 +61,14 @@ class BulkForm(LostReasonMixin, FlaskForm):
     """Change the leads ticked in the inbox: assign them, or move them to another stage."""
 
     lead_ids = SelectMultipleField("Leads", coerce=int, validate_choice=False)
-    owner = SelectField("Assign to", validate_choice=False)
-    status = SelectField("Move to", choices=list(STATUS_LABELS.items()))
-    lost_reason = SelectField("Reason if lost", choices=[NO_REASON] + list(LOST_REASONS.items()))
+    owner = SelectField("Assign to", default="")
+    # Checked by the pipeline rules when "Change status" is pressed, ignored for "Assign".
+    status = SelectField("Move to", choices=list(STATUS_LABELS.items()), validate_choice=False)
+    lost_reason = SelectField(
+        "Reason if lost",
+        choices=[NO_REASON] + list(LOST_REASONS.items()),
+        validate_choice=False,
+    )
     back = HiddenField()
     assign = SubmitField("Assign selected")
     change_status = SubmitField("Change status of selected")
@@ -71,6 +76,13 @@ class BulkForm(LostReasonMixin, FlaskForm):
     def validate_lead_ids(self, field):
         if not field.data:
             raise ValidationError("Tick at least one lead first.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.assign.data or self.change_status.data):
+            self.form_errors.append("Press “Assign selected” or “Change status of selected”.")
+            return False
+        return valid
 
     def validate_lost_reason(self, field):
         if self.change_status.data:

@@ -89,6 +89,10 @@ def _bulk_form(staff, params: inbox.InboxParams | None = None) -> BulkForm:
 @login_required
 def leads():
     params = inbox.parse_params(request.args)
+    canonical = params.query_args()
+    if not params.errors and request.args.to_dict() != canonical:
+        # The filter form sends every field, empty or default: bookmark the short form instead.
+        return redirect(url_for("staff.leads", **canonical))
     ctx = inbox_context()
     page = inbox.fetch_page(params, ctx)
     counts = inbox.status_counts(params, ctx)

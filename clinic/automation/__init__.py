@@ -1,0 +1,1 @@
+"""Automation that keeps every lead moving: assignment, stale leads, webhooks, saved replies."""

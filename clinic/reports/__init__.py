@@ -1,0 +1,1 @@
+"""Reports: what brings patients in and how fast the clinic answers, aggregated in SQL."""

@@ -1,0 +1,517 @@
+"""The inbox: every filter and the search, keyset paging that never skips or repeats a lead,
+the query budget, status tabs, bulk changes and the Today page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event
+from werkzeug.datastructures import MultiDict
+
+from clinic.extensions import db
+from clinic.leads import inbox, today
+from clinic.leads.erasure import erase_lead
+from clinic.leads.intake import Attribution
+from clinic.models import Lead, StaffUser, utcnow
+from tests.lead_helpers import events_of, make_lead, token_from
+from tests.staff_helpers import make_staff, sign_in
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def me(ctx):
+    return make_staff("me@clinic.test", name="Morgan Me")
+
+
+def context(user: StaffUser, now: datetime | None = None) -> inbox.InboxContext:
+    return inbox.InboxContext(
+        user_id=user.id, now=now or utcnow(), tz=NEW_YORK, stale_days=7, region="US"
+    )
+
+
+def listed(user: StaffUser, now: datetime | None = None, **args) -> list[int]:
+    params = inbox.parse_params(MultiDict({k: str(v) for k, v in args.items()}))
+    assert params.errors == ()
+    return [lead.id for lead in inbox.fetch_page(params, context(user, now)).leads]
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def test_default_shows_open_leads_newest_first(me):
+    older = make_lead(ago=timedelta(hours=3)).id
+    newer = make_lead(ago=timedelta(hours=1)).id
+    make_lead(status="treated")
+    make_lead(status="lost", lost_reason="cost")
+    erased = make_lead()
+    erase_lead(erased, me)
+    keep = make_lead(ago=timedelta(hours=2)).id
+    duplicate = make_lead(merged_into_id=keep)
+    db.session.commit()
+    assert duplicate.id not in listed(me)
+    assert listed(me) == [newer, keep, older]
+
+
+def test_status_filter_and_scopes(me):
+    new = make_lead().id
+    contacted = make_lead(status="contacted").id
+    lost = make_lead(status="lost", lost_reason="cost").id
+    assert listed(me, status="contacted") == [contacted]
+    assert listed(me, status="lost") == [lost]
+    assert listed(me, status="open") == [contacted, new]
+    assert listed(me, status="all") == [lost, contacted, new]
+
+
+def test_condition_owner_and_source_filters(me):
+    colleague = make_staff("sam@clinic.test", name="Sam")
+    mine = make_lead(condition="lupus", owner_id=me.id).id
+    theirs = make_lead(condition="multiple-sclerosis", owner_id=colleague.id).id
+    nobodys = make_lead(condition="lupus", attribution=Attribution(utm_source="newsletter")).id
+    assert listed(me, condition="lupus") == [nobodys, mine]
+    assert listed(me, owner="me") == [mine]
+    assert listed(me, owner="none") == [nobodys]
+    assert listed(me, owner=colleague.id) == [theirs]
+    assert listed(me, source="newsletter") == [nobodys]
+    assert listed(me, source="direct") == [theirs, mine]
+
+
+def test_received_dates_are_clinic_days(me):
+    # 03:30 UTC on 10 March is 23:30 on 9 March in New York.
+    late_evening = make_lead(at=datetime(2026, 3, 10, 3, 30, tzinfo=UTC)).id
+    next_morning = make_lead(at=datetime(2026, 3, 10, 14, 0, tzinfo=UTC)).id
+    assert listed(me, created_from="2026-03-09", created_to="2026-03-09") == [late_evening]
+    assert listed(me, created_from="2026-03-10") == [next_morning]
+    assert listed(me, created_to="2026-03-10") == [next_morning, late_evening]
+
+
+def test_overdue_view_is_open_leads_with_a_past_follow_up(me):
+    now = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # 10 March in New York
+    overdue = make_lead(follow_up_on=date(2026, 3, 9)).id
+    make_lead(follow_up_on=date(2026, 3, 10))
+    make_lead(follow_up_on=date(2026, 3, 1), status="treated")
+    make_lead()
+    assert listed(me, now, view="overdue") == [overdue]
+
+
+def test_unassigned_and_stale_views(me):
+    now = utcnow()
+    quiet = make_lead(ago=timedelta(days=8), owner_id=me.id).id
+    make_lead(ago=timedelta(days=6), owner_id=me.id)
+    make_lead(ago=timedelta(days=20), status="treated")
+    unowned = make_lead().id
+    assert listed(me, now, view="unassigned") == [unowned]
+    assert listed(me, now, view="stale") == [quiet]
+
+
+def test_sorts(me):
+    first = make_lead(ago=timedelta(days=3), follow_up_on=date(2030, 1, 5)).id
+    second = make_lead(ago=timedelta(days=2)).id
+    third = make_lead(ago=timedelta(days=1), follow_up_on=date(2030, 1, 2)).id
+    assert listed(me, sort="oldest") == [first, second, third]
+    assert listed(me, sort="follow_up") == [third, first, second]
+
+
+def test_unknown_parameters_are_ignored_with_a_message():
+    params = inbox.parse_params(
+        MultiDict(
+            {
+                "status": "archived",
+                "view": "everything",
+                "owner": "bob",
+                "created_from": "10/03/2026",
+                "sort": "random",
+            }
+        )
+    )
+    assert (params.status, params.view, params.owner, params.created_from) == ("", "", "", None)
+    assert params.sort == "newest"
+    assert len(params.errors) == 5
+    assert any("2026-01-31" in error for error in params.errors)
+
+
+def test_dates_in_the_wrong_order_are_refused():
+    params = inbox.parse_params(
+        MultiDict({"created_from": "2026-03-10", "created_to": "2026-03-01"})
+    )
+    assert params.created_from is None and params.created_to is None
+    assert "before" in params.errors[0]
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def zoe(me):
+    make_lead("Other Person", email="other@example.org", phone="+1 646 555 0199")
+    return make_lead(
+        "Zoë Núñez",
+        email="Zoe.Nunez@Example.com",
+        phone="(212) 555-0142",
+        message="My kidneys hurt since the flare.",
+        status="treated",
+    ).id
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "(212) 555-0142",
+        "212.555.0142",
+        "+12125550142",
+        "2125550142",
+        "+1 212 555 0142",
+        "555-0142",
+        "0142",
+        "nunez@exa",
+        "zoe.nunez",
+        "EXAMPLE.COM",
+        "Núñez",
+        "nunez",
+        "NUNEZ",
+        "zoe nunez",
+        "nunez zoë",
+        "kidneys",
+        "KIDNEYS flare",
+    ],
+)
+def test_search_finds_the_same_lead_however_it_is_typed(me, zoe, query):
+    assert listed(me, q=query) == [zoe]
+
+
+@pytest.mark.parametrize("query", ["%", "_", "nunez%", "212-555-0143", "kidney stones"])
+def test_search_does_not_match_everything(me, zoe, query):
+    assert zoe not in listed(me, q=query)
+
+
+def test_search_combines_with_filters(me, zoe):
+    assert listed(me, q="nunez", status="open") == []
+    assert listed(me, q="nunez", status="treated") == [zoe]
+
+
+# --- keyset paging --------------------------------------------------------------------------
+
+
+def page_through(user, size, direction="after", **args):
+    """Every id in listing order, following next links (and inserting new leads meanwhile)."""
+    seen, cursor = [], ""
+    while True:
+        params = inbox.parse_params(MultiDict({**args, direction: cursor} if cursor else args))
+        page = inbox.fetch_page(params, context(user), size=size)
+        seen.extend(lead.id for lead in page.leads)
+        make_lead()  # a new lead arrives between every page
+        cursor = page.next_cursor
+        if not cursor:
+            return seen
+
+
+def test_paging_never_skips_or_repeats_while_leads_arrive(me):
+    same_moment = utcnow() - timedelta(days=1)
+    original = [make_lead(ago=timedelta(minutes=n)).id for n in range(40)]
+    original += [make_lead(at=same_moment).id for _ in range(15)]  # ties broken by id
+    seen = page_through(me, size=7)
+    assert len(seen) == len(set(seen))
+    assert set(original) <= set(seen)
+    oldest_first = page_through(me, size=9, sort="oldest")
+    assert len(oldest_first) == len(set(oldest_first))
+    assert set(original) <= set(oldest_first)
+
+
+def test_follow_up_order_pages_through_dates_and_leads_without_one(me):
+    ids = [
+        make_lead(follow_up_on=date(2030, 1, 1) + timedelta(days=n % 4) if n % 3 else None).id
+        for n in range(30)
+    ]
+    seen = page_through(me, size=4, sort="follow_up")
+    assert len(seen) == len(set(seen))
+    assert set(ids) <= set(seen)
+    days = [db.session.get(Lead, lead_id).follow_up_on for lead_id in seen if lead_id in ids]
+    dated = [day for day in days if day]
+    assert dated == sorted(dated)
+    assert days[len(dated) :] == [None] * (len(days) - len(dated))
+
+
+def test_previous_pages_walk_back_to_the_first(me):
+    ids = [make_lead(ago=timedelta(minutes=n)).id for n in range(25)]
+    ctx = context(me)
+    forward, params, pages = [], inbox.parse_params(MultiDict()), []
+    while True:
+        page = inbox.fetch_page(params, ctx, size=10)
+        pages.append([lead.id for lead in page.leads])
+        forward.extend(pages[-1])
+        if not page.next_cursor:
+            break
+        params = inbox.parse_params(MultiDict({"after": page.next_cursor}))
+    assert forward == ids
+    assert page.previous_cursor
+    back = inbox.fetch_page(
+        inbox.parse_params(MultiDict({"before": page.previous_cursor})), ctx, 10
+    )
+    assert [lead.id for lead in back.leads] == pages[1]
+    top = inbox.fetch_page(inbox.parse_params(MultiDict({"before": back.previous_cursor})), ctx, 10)
+    assert [lead.id for lead in top.leads] == pages[0]
+    assert top.previous_cursor is None
+
+
+def test_a_broken_cursor_shows_the_first_page(me):
+    lead = make_lead().id
+    assert listed(me, after="not-a-cursor") == [lead]
+
+
+# --- the page itself ------------------------------------------------------------------------
+
+
+def signed_in(app, client, email="me@clinic.test", role="coordinator"):
+    with app.app_context():
+        user = make_staff(email, name="Morgan Me", role=role)
+    assert sign_in(client, email).status_code == 302
+    return user
+
+
+def test_inbox_rows_show_what_a_coordinator_needs(app, client):
+    user = signed_in(app, client)
+    with app.app_context():
+        waiting_long = make_lead("Late Larry", ago=timedelta(hours=3)).id
+        make_lead("Quick Quinn", ago=timedelta(minutes=5))
+        make_lead(
+            "Owned Olga",
+            status="contacted",
+            owner_id=user.id,
+            attempts=2,
+            follow_up_on=date(2020, 1, 2),
+            first_contacted_at=utcnow(),
+        )
+    response = client.get("/staff/leads")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert f'href="/staff/leads/{waiting_long}"' in html
+    assert "waiting 3 h" in html and "waiting--late" in html
+    assert "waiting 5 min" in html
+    assert '<span class="badge badge--status-contacted">Contacted</span>' in html
+    assert "Morgan Me" in html
+    assert "Overdue: 2 January 2020" in html
+    assert "3 h ago" in html
+    assert html.count('<th scope="col">') >= 9
+    assert 'aria-current="page">All open <span class="tab__count">3</span>' in html
+    assert 'Contacted <span class="tab__count">1</span>' in html
+
+
+def test_inbox_escapes_what_patients_typed(app, client):
+    signed_in(app, client)
+    with app.app_context():
+        make_lead(
+            '<script>alert("x")</script>',
+            attribution=Attribution(utm_source='"><img src=x onerror=alert(1)>'),
+        )
+    html = client.get("/staff/leads").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_next_link_keeps_the_filters(app, client):
+    signed_in(app, client)
+    with app.app_context():
+        for n in range(55):
+            make_lead(ago=timedelta(minutes=n), condition="lupus")
+    html = client.get("/staff/leads?condition=lupus").get_data(as_text=True)
+    assert html.count('class="lead-row') == 50
+    assert 'rel="next" href="/staff/leads?condition=lupus&amp;after=' in html
+    next_url = html.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
+    second = client.get(next_url).get_data(as_text=True)
+    assert second.count('class="lead-row') == 5
+    assert 'rel="prev"' in second
+
+
+def test_bad_parameters_show_a_message_not_an_error_page(app, client):
+    signed_in(app, client)
+    response = client.get("/staff/leads?created_from=yesterday&status=%3Cb%3E")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "must be a date such as 2026-01-31" in html
+    assert "<b>" not in html
+
+
+def test_inbox_needs_a_signed_in_user(client):
+    response = client.get("/staff/leads")
+    assert response.status_code == 302
+    assert "/staff/login" in response.headers["Location"]
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def touching_leads(self) -> list[str]:
+        return [s for s in self.statements if "FROM leads" in s]
+
+
+def test_inbox_query_count_does_not_grow_with_the_page(app, client):
+    user = signed_in(app, client)
+    counts = []
+    for total in (3, 60):
+        with app.app_context():
+            for n in range(total):
+                make_lead(owner_id=user.id if n % 2 else None, follow_up_on=date(2030, 1, 1))
+            engine = db.engine
+        with QueryCounter(engine) as counter:
+            assert client.get("/staff/leads").status_code == 200
+        counts.append(len(counter.statements))
+        # One query for the page of leads, one for the status-tab counts.
+        assert len(counter.touching_leads()) == 2, counter.touching_leads()
+    assert counts[0] == counts[1]
+    assert counts[1] <= 8, counter.statements
+
+
+def test_bulk_assign_and_status_change_are_on_each_timeline(app, client):
+    user = signed_in(app, client)
+    with app.app_context():
+        ids = [make_lead().id for _ in range(3)]
+    html = client.get("/staff/leads?condition=lupus").get_data(as_text=True)
+    token = token_from(html)
+    response = client.post(
+        "/staff/leads/bulk",
+        data={
+            "bulk-csrf_token": token,
+            "bulk-lead_ids": ids[:2],
+            "bulk-owner": str(user.id),
+            "bulk-assign": "Assign selected",
+            "bulk-back": "condition=lupus&evil=1",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/leads?condition=lupus"
+    response = client.post(
+        "/staff/leads/bulk",
+        data={
+            "bulk-csrf_token": token,
+            "bulk-lead_ids": ids[1:],
+            "bulk-status": "lost",
+            "bulk-lost_reason": "unreachable",
+            "bulk-change_status": "Change status of selected",
+        },
+        follow_redirects=True,
+    )
+    assert "Moved to Lost: 2 leads." in response.get_data(as_text=True)
+    with app.app_context():
+        leads = [db.session.get(Lead, lead_id) for lead_id in ids]
+        assert [lead.owner_id for lead in leads] == [user.id, user.id, None]
+        assert [lead.status for lead in leads] == ["new", "lost", "lost"]
+        assert [len(events_of(lead_id, "assign")) for lead_id in ids] == [1, 1, 0]
+        assert [len(events_of(lead_id, "status")) for lead_id in ids] == [0, 1, 1]
+
+
+def test_bulk_lost_without_reason_and_bulk_without_csrf_change_nothing(app, client):
+    signed_in(app, client)
+    with app.app_context():
+        ids = [make_lead().id for _ in range(2)]
+    token = token_from(client.get("/staff/leads").get_data(as_text=True))
+    data = {"bulk-lead_ids": ids, "bulk-status": "lost", "bulk-change_status": "1"}
+    response = client.post("/staff/leads/bulk", data={**data, "bulk-csrf_token": token})
+    assert response.status_code == 302
+    assert "Choose why the lead was lost." in client.get("/staff/leads").get_data(as_text=True)
+    response = client.post(
+        "/staff/leads/bulk",
+        data={**data, "bulk-lost_reason": "spam"},
+    )
+    assert response.status_code == 400
+    with app.app_context():
+        assert {db.session.get(Lead, lead_id).status for lead_id in ids} == {"new"}
+        assert all(events_of(lead_id, "status") == [] for lead_id in ids)
+
+
+# --- Today ----------------------------------------------------------------------------------
+
+
+def test_speed_to_lead_is_the_median_of_this_weeks_first_contacts(me):
+    wednesday = datetime(2026, 3, 11, 18, 0, tzinfo=UTC)
+    for minutes in (4, 10, 60):
+        inquired = wednesday - timedelta(hours=3)
+        make_lead(at=inquired, first_contacted_at=inquired + timedelta(minutes=minutes))
+    make_lead(at=wednesday - timedelta(hours=1))  # still waiting
+    make_lead(at=datetime(2026, 3, 8, 12, tzinfo=UTC), first_contacted_at=wednesday)  # last week
+    speed = today.speed_to_lead(wednesday, NEW_YORK)
+    assert speed.week_start == date(2026, 3, 9)
+    assert (speed.median_minutes, speed.contacted, speed.waiting) == (10, 3, 1)
+
+
+def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(app, client):
+    user = signed_in(app, client)
+    clinic_today = datetime.now(NEW_YORK).date()
+    with app.app_context():
+        colleague = make_staff("sam@clinic.test", name="Sam")
+        make_lead("Overdue Olive", owner_id=user.id, follow_up_on=clinic_today - timedelta(days=2))
+        make_lead("Today Tara", owner_id=user.id, follow_up_on=clinic_today)
+        make_lead("Later Lou", owner_id=user.id, follow_up_on=clinic_today + timedelta(days=2))
+        make_lead("Theirs Theo", owner_id=colleague.id, follow_up_on=clinic_today)
+        make_lead("Fresh Fay")
+        make_lead("Treated Tom", status="treated")
+    html = client.get("/staff/").get_data(as_text=True)
+    overdue, rest = html.split("Due today", 1)
+    assert "Overdue Olive" in overdue
+    assert "Today Tara" in rest.split("New leads nobody")[0]
+    assert "Later Lou" not in html and "Theirs Theo" not in html
+    assert "Fresh Fay" in html.split("New leads nobody")[1]
+    assert "Speed to lead this week" in html
+    assert "badge--status-treated" in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"bulk-owner": "", "bulk-assign": "1"}, "Tick at least one lead first."),
+        ({"bulk-lead_ids": "LEAD", "bulk-owner": "999", "bulk-assign": "1"}, "Not a valid choice"),
+        ({"bulk-lead_ids": "LEAD"}, "Press “Assign selected” or “Change status of selected”."),
+        (
+            {"bulk-lead_ids": "LEAD", "bulk-status": "archived", "bulk-change_status": "1"},
+            "not a stage of the pipeline",
+        ),
+    ],
+)
+def test_bulk_mistakes_are_explained_and_change_nothing(app, client, fields, message):
+    signed_in(app, client)
+    with app.app_context():
+        lead_id = make_lead().id
+    data = {k: str(lead_id) if v == "LEAD" else v for k, v in fields.items()}
+    data["bulk-csrf_token"] = token_from(client.get("/staff/leads").get_data(as_text=True))
+    response = client.post("/staff/leads/bulk", data=data, follow_redirects=True)
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert events_of(lead_id) == events_of(lead_id, "inquiry")
+        assert db.session.get(Lead, lead_id).owner_id is None
+
+
+def test_the_filter_form_lands_on_a_short_bookmarkable_address(app, client):
+    signed_in(app, client)
+    response = client.get(
+        "/staff/leads?q=+nunez+&status=&condition=lupus&owner=&source=&created_from="
+        "&created_to=&view=&sort=newest"
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/leads?q=nunez&condition=lupus"
+
+
+def test_an_inquiry_from_the_public_form_is_found_by_phone_typed_differently(
+    app, client, submit_inquiry
+):
+    assert submit_inquiry(phone="(212) 555-0142", name="Zoë Núñez").status_code == 303
+    signed_in(app, client)
+    for query in ("212.555.0142", "+12125550142", "nunez"):
+        response = client.get(f"/staff/leads?q={query.replace('+', '%2B')}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Zoë Núñez" in html, query
+        assert html.count('class="lead-row') == 1
