@@ -330,6 +330,21 @@ def test_cli_create_reads_one_line_from_stdin(app, runner):
         assert entry.actor_email.startswith("command line")
 
 
+def test_cli_create_at_a_terminal_asks_twice_without_echo(app, runner, monkeypatch):
+    monkeypatch.setattr("clinic.staff.cli._stdin_is_terminal", lambda: True)
+    typed = f"{NEW_PASSWORD}\nsomething else entirely\n{NEW_PASSWORD}\n{NEW_PASSWORD}\n"
+    result = runner.invoke(
+        args=["users", "create", "ada@clinic.test", "--role", "admin", "--name", "Ada"],
+        input=typed,
+    )
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output
+    assert result.output.count("Repeat for confirmation") == 2
+    assert NEW_PASSWORD not in result.output
+    with app.app_context():
+        assert accounts.password_matches(user("ada@clinic.test"), NEW_PASSWORD)
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [

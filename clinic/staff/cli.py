@@ -37,12 +37,16 @@ def _operator() -> str:
         return "command line"
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password(email: str) -> str:
     """From a hidden, confirmed prompt at a terminal, else the first line of standard input.
 
     :raise click.ClickException: when nothing usable was given.
     """
-    if sys.stdin.isatty():
+    if _stdin_is_terminal():
         password = click.prompt(
             f"Password for {email}", hide_input=True, confirmation_prompt=True, err=True
         )
