@@ -6,6 +6,7 @@ first; `start()` brings it up on the same port.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from dataclasses import dataclass, field
@@ -34,8 +35,11 @@ class Received:
 class _Collector:
     received: list[Received] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    delay: float = 0.0  # seconds per message: a slow server, so concurrent senders overlap
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         raw = envelope.original_content or envelope.content
         message = message_from_bytes(raw, policy=policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, raw))
@@ -47,9 +51,9 @@ class _Collector:
 
 
 class MailServer:
-    def __init__(self, require_auth: bool = False):
+    def __init__(self, require_auth: bool = False, delay: float = 0.0):
         self.port = free_port()
-        self.collector = _Collector()
+        self.collector = _Collector(delay=delay)
         self.require_auth = require_auth
         self.controller: Controller | None = None
 
