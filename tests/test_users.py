@@ -282,7 +282,9 @@ def test_the_last_active_admin_cannot_deactivate_or_demote_themselves(app, clien
 def test_an_admin_may_step_down_when_another_admin_remains(app, client, admin):
     with app.app_context():
         make_staff("second@clinic.test", role="admin", name="Sam Second")
-    post_button(client, f"/staff/users/{admin['admin'].id}/role", role="coordinator")
+    response = post_button(client, f"/staff/users/{admin['admin'].id}/role", role="coordinator")
+    assert response.headers["Location"] == "/staff/"
+    assert "Bo Admin is now a coordinator." in client.get("/staff/").get_data(as_text=True)
     assert client.get("/staff/users").status_code == 403
     with app.app_context():
         assert user("boss@clinic.test").role == "coordinator"
@@ -303,7 +305,8 @@ def test_deactivating_yourself_signs_you_out(app, client, admin):
     with app.app_context():
         make_staff("second@clinic.test", role="admin", name="Sam Second")
     response = post_button(client, f"/staff/users/{admin['admin'].id}/deactivate")
-    assert client.get(response.headers["Location"]).status_code == 302
+    assert response.headers["Location"] == "/staff/login"
+    assert "Bo Admin can no longer sign in" in client.get("/staff/login").get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
 
 

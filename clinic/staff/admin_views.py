@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 
 from clinic.database import write_transaction
 from clinic.extensions import db
@@ -76,8 +76,19 @@ def _apply(user_id: int, change, success: str):
     else:
         flash(success.format(name=user.name), "success")
         if user.id == current_user.id:
-            login_user(user)  # keep this browser's session when its own token was rotated
+            return _after_changing_yourself(user)
     return redirect(url_for("staff.user_detail", user_id=user_id))
+
+
+def _after_changing_yourself(user: StaffUser):
+    """An admin who stepped down lands on a page they may still see, not on a 403."""
+    if not user.active:
+        logout_user()
+        return redirect(url_for("staff.login"))
+    login_user(user)  # the session token may have been rotated; keep this browser signed in
+    if not user.is_admin:
+        return redirect(url_for("staff.home"))
+    return redirect(url_for("staff.user_detail", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/role")
