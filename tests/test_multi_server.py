@@ -33,8 +33,8 @@ from tests.test_limits import REDIS_URL, redis_available
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture
-def shared_site(app, database_url):
+@pytest.fixture(scope="module")
+def shared_site(database_url):
     """Two gunicorn instances on two ports, one database, one Redis, one secret key."""
     if not database_url.startswith("postgresql"):
         pytest.skip("several app servers share PostgreSQL; this run uses SQLite")
