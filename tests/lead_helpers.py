@@ -15,6 +15,7 @@ from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.intake import Attribution, idempotency_key_for
 from clinic.leads.normalise import normalise_phone
 from clinic.models import AuditEntry, Inquiry, Lead, LeadEvent, utcnow
+from tests.staff_helpers import make_staff, sign_in
 
 _numbers = count(1)
 ATTRIBUTION_FIELDS = (
@@ -112,3 +113,11 @@ def events_of(lead_id: int, kind: str | None = None) -> list[LeadEvent]:
 def audit_rows(action: str) -> list[AuditEntry]:
     query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
     return list(db.session.execute(query).scalars())
+
+
+def signed_in(app, client, email: str, *, role: str = "coordinator", name: str = "Casey Coord"):
+    """A staff account made for the test and signed in on ``client``, like a browser would."""
+    with app.app_context():
+        user = make_staff(email, name=name, role=role)
+    assert sign_in(client, email).status_code == 302
+    return user

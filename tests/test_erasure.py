@@ -13,8 +13,8 @@ from clinic.leads import actions
 from clinic.leads.erasure import TOMBSTONE, erase_lead
 from clinic.leads.intake import Attribution
 from clinic.models import Inquiry, Lead, utcnow
-from tests.lead_helpers import audit_rows, events_of, make_lead, token_from
-from tests.staff_helpers import make_staff, sign_in
+from tests.lead_helpers import audit_rows, events_of, make_lead, signed_in, token_from
+from tests.staff_helpers import make_staff
 
 
 @pytest.fixture
@@ -121,14 +121,8 @@ def test_a_later_inquiry_from_the_same_address_starts_a_new_lead(app, submit_inq
         assert leads[0].name == TOMBSTONE and leads[0].email is None
 
 
-def sign_in_as(app, client, email, role):
-    with app.app_context():
-        make_staff(email, name=email.split("@")[0], role=role)
-    assert sign_in(client, email).status_code == 302
-
-
 def test_admin_erases_from_the_lead_record_after_confirming(app, client):
-    sign_in_as(app, client, "admin@clinic.test", "admin")
+    signed_in(app, client, "admin@clinic.test", role="admin")
     with app.app_context():
         lead_id = person().id
     record = client.get(f"/staff/leads/{lead_id}").get_data(as_text=True)
@@ -149,7 +143,7 @@ def test_admin_erases_from_the_lead_record_after_confirming(app, client):
 
 
 def test_erasure_needs_csrf(app, client):
-    sign_in_as(app, client, "admin@clinic.test", "admin")
+    signed_in(app, client, "admin@clinic.test", role="admin")
     with app.app_context():
         lead_id = person().id
     assert client.post(f"/staff/leads/{lead_id}/erase").status_code == 400
@@ -158,7 +152,7 @@ def test_erasure_needs_csrf(app, client):
 
 
 def test_coordinators_cannot_erase(app, client):
-    sign_in_as(app, client, "casey@clinic.test", "coordinator")
+    signed_in(app, client, "casey@clinic.test", role="coordinator")
     with app.app_context():
         lead_id = person().id
     token = token_from(client.get("/staff/leads").get_data(as_text=True))

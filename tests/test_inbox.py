@@ -15,8 +15,8 @@ from clinic.leads import inbox, today
 from clinic.leads.erasure import erase_lead
 from clinic.leads.intake import Attribution
 from clinic.models import Lead, StaffUser, utcnow
-from tests.lead_helpers import events_of, make_lead, token_from
-from tests.staff_helpers import make_staff, sign_in
+from tests.lead_helpers import events_of, make_lead, signed_in, token_from
+from tests.staff_helpers import make_staff
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -263,15 +263,12 @@ def test_a_broken_cursor_shows_the_first_page(me):
 # --- the page itself ------------------------------------------------------------------------
 
 
-def signed_in(app, client, email="me@clinic.test", role="coordinator"):
-    with app.app_context():
-        user = make_staff(email, name="Morgan Me", role=role)
-    assert sign_in(client, email).status_code == 302
-    return user
+def me_signed_in(app, client):
+    return signed_in(app, client, "me@clinic.test", name="Morgan Me")
 
 
 def test_inbox_rows_show_what_a_coordinator_needs(app, client):
-    user = signed_in(app, client)
+    user = me_signed_in(app, client)
     with app.app_context():
         waiting_long = make_lead("Late Larry", ago=timedelta(hours=3)).id
         make_lead("Quick Quinn", ago=timedelta(minutes=5))
@@ -300,7 +297,7 @@ def test_inbox_rows_show_what_a_coordinator_needs(app, client):
 
 
 def test_inbox_escapes_what_patients_typed(app, client):
-    signed_in(app, client)
+    me_signed_in(app, client)
     with app.app_context():
         make_lead(
             '<script>alert("x")</script>',
@@ -313,7 +310,7 @@ def test_inbox_escapes_what_patients_typed(app, client):
 
 
 def test_next_link_keeps_the_filters(app, client):
-    signed_in(app, client)
+    me_signed_in(app, client)
     with app.app_context():
         for n in range(55):
             make_lead(ago=timedelta(minutes=n), condition="lupus")
@@ -327,7 +324,7 @@ def test_next_link_keeps_the_filters(app, client):
 
 
 def test_bad_parameters_show_a_message_not_an_error_page(app, client):
-    signed_in(app, client)
+    me_signed_in(app, client)
     response = client.get("/staff/leads?created_from=yesterday&status=%3Cb%3E")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -360,7 +357,7 @@ class QueryCounter:
 
 
 def test_inbox_query_count_does_not_grow_with_the_page(app, client):
-    user = signed_in(app, client)
+    user = me_signed_in(app, client)
     counts = []
     for total in (3, 60):
         with app.app_context():
@@ -377,7 +374,7 @@ def test_inbox_query_count_does_not_grow_with_the_page(app, client):
 
 
 def test_bulk_assign_and_status_change_are_on_each_timeline(app, client):
-    user = signed_in(app, client)
+    user = me_signed_in(app, client)
     with app.app_context():
         ids = [make_lead().id for _ in range(3)]
     html = client.get("/staff/leads?condition=lupus").get_data(as_text=True)
@@ -415,7 +412,7 @@ def test_bulk_assign_and_status_change_are_on_each_timeline(app, client):
 
 
 def test_bulk_lost_without_reason_and_bulk_without_csrf_change_nothing(app, client):
-    signed_in(app, client)
+    me_signed_in(app, client)
     with app.app_context():
         ids = [make_lead().id for _ in range(2)]
     token = token_from(client.get("/staff/leads").get_data(as_text=True))
@@ -449,7 +446,7 @@ def test_speed_to_lead_is_the_median_of_this_weeks_first_contacts(me):
 
 
 def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(app, client):
-    user = signed_in(app, client)
+    user = me_signed_in(app, client)
     clinic_today = datetime.now(NEW_YORK).date()
     with app.app_context():
         colleague = make_staff("sam@clinic.test", name="Sam")
@@ -482,7 +479,7 @@ def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(app, client):
     ],
 )
 def test_bulk_mistakes_are_explained_and_change_nothing(app, client, fields, message):
-    signed_in(app, client)
+    me_signed_in(app, client)
     with app.app_context():
         lead_id = make_lead().id
     data = {k: str(lead_id) if v == "LEAD" else v for k, v in fields.items()}
@@ -495,7 +492,7 @@ def test_bulk_mistakes_are_explained_and_change_nothing(app, client, fields, mes
 
 
 def test_the_filter_form_lands_on_a_short_bookmarkable_address(app, client):
-    signed_in(app, client)
+    me_signed_in(app, client)
     response = client.get(
         "/staff/leads?q=+nunez+&status=&condition=lupus&owner=&source=&created_from="
         "&created_to=&view=&sort=newest"
@@ -508,7 +505,7 @@ def test_an_inquiry_from_the_public_form_is_found_by_phone_typed_differently(
     app, client, submit_inquiry
 ):
     assert submit_inquiry(phone="(212) 555-0142", name="Zoë Núñez").status_code == 303
-    signed_in(app, client)
+    me_signed_in(app, client)
     for query in ("212.555.0142", "+12125550142", "nunez"):
         response = client.get(f"/staff/leads?q={query.replace('+', '%2B')}")
         html = response.get_data(as_text=True)

@@ -11,23 +11,16 @@ import pytest
 from clinic.extensions import db
 from clinic.leads.intake import Attribution
 from clinic.models import Lead
-from tests.lead_helpers import audit_rows, events_of, make_lead, token_from
-from tests.staff_helpers import make_staff, sign_in
+from tests.lead_helpers import audit_rows, events_of, make_lead, signed_in, token_from
+from tests.staff_helpers import make_staff
 
 XSS = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
 ESCAPED = "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
 
 
-def signed_in(app, client, email="casey@clinic.test", role="coordinator", name="Casey Coord"):
-    with app.app_context():
-        user = make_staff(email, name=name, role=role)
-    assert sign_in(client, email).status_code == 302
-    return user
-
-
 @pytest.fixture
 def casey(app, client):
-    return signed_in(app, client)
+    return signed_in(app, client, "casey@clinic.test")
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.merge import merge_leads
 from clinic.models import Inquiry, Lead, utcnow
-from tests.lead_helpers import audit_rows, events_of, make_lead, token_from
-from tests.staff_helpers import make_staff, sign_in
+from tests.lead_helpers import audit_rows, events_of, make_lead, signed_in, token_from
+from tests.staff_helpers import make_staff
 
 
 @pytest.fixture
@@ -95,14 +95,8 @@ def test_impossible_merges_are_refused(admin, problem):
         merge_leads(keep, other, admin)
 
 
-def sign_in_as(app, client, email, role):
-    with app.app_context():
-        make_staff(email, name=email.split("@")[0], role=role)
-    assert sign_in(client, email).status_code == 302
-
-
 def test_admin_merges_through_a_confirmation_page(app, client):
-    sign_in_as(app, client, "admin@clinic.test", "admin")
+    signed_in(app, client, "admin@clinic.test", role="admin")
     with app.app_context():
         keep = make_lead("Keep Me", email="keep@example.com").id
         other = make_lead("Other Me", email="other@example.com").id
@@ -133,7 +127,7 @@ def test_admin_merges_through_a_confirmation_page(app, client):
     [("999999", "There is no lead #999999."), ("", "Enter the other lead"), ("self", "itself")],
 )
 def test_merge_lookup_explains_what_is_wrong(app, client, other, message):
-    sign_in_as(app, client, "admin@clinic.test", "admin")
+    signed_in(app, client, "admin@clinic.test", role="admin")
     with app.app_context():
         keep = make_lead().id
     other = str(keep) if other == "self" else other
@@ -142,7 +136,7 @@ def test_merge_lookup_explains_what_is_wrong(app, client, other, message):
 
 
 def test_merge_needs_csrf_and_admin(app, client):
-    sign_in_as(app, client, "casey@clinic.test", "coordinator")
+    signed_in(app, client, "casey@clinic.test", role="coordinator")
     with app.app_context():
         keep, other = make_lead().id, make_lead().id
     token = token_from(client.get("/staff/leads").get_data(as_text=True))

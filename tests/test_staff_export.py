@@ -12,16 +12,12 @@ import pytest
 from clinic.extensions import db
 from clinic.leads.erasure import erase_lead
 from clinic.leads.export import EXPORT_FIELDS
-from tests.lead_helpers import audit_rows, make_lead
-from tests.staff_helpers import make_staff, sign_in
+from tests.lead_helpers import audit_rows, make_lead, signed_in
 
 
 @pytest.fixture
 def casey(app, client):
-    with app.app_context():
-        user = make_staff("casey@clinic.test", name="Casey Coord")
-    assert sign_in(client, "casey@clinic.test").status_code == 302
-    return user
+    return signed_in(app, client, "casey@clinic.test")
 
 
 def export(client, query: str = "") -> tuple[str, list[dict]]:
