@@ -1,0 +1,112 @@
+/*
+ * Progressive enhancement only: every page works without this file.
+ *
+ * - Error summary: focus moves to it after a failed submission, so screen readers announce it
+ *   first; its links move focus into the field they name (a plain #anchor only scrolls).
+ * - Inbox: a "select all on this page" checkbox at the top of the selection column.
+ * - Forms with data-confirm="question" ask before they are sent.
+ * - Lead record: a "Print this record" button (the print stylesheet does the rest).
+ *
+ * Loaded with `defer` from our own origin, so the strict Content-Security-Policy allows it.
+ */
+(function () {
+  "use strict";
+
+  function focusField(id) {
+    var target = document.getElementById(id);
+    if (!target) {
+      return false;
+    }
+    // A fieldset (radio group) takes focus on its checked or first option.
+    if (target.tagName === "FIELDSET") {
+      target = target.querySelector("input:checked") || target.querySelector("input, select, textarea");
+    }
+    if (!target) {
+      return false;
+    }
+    var field = target.closest(".field") || target;
+    field.scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+    return true;
+  }
+
+  function enhanceErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (!summary) {
+      return;
+    }
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (link && focusField(decodeURIComponent(link.hash.slice(1)))) {
+        event.preventDefault();
+      }
+    });
+    if (!location.hash) {
+      summary.focus();
+    }
+  }
+
+  function enhanceSelectAll() {
+    document.querySelectorAll("form.bulk table").forEach(function (table, index) {
+      var boxes = table.querySelectorAll("tbody input[type='checkbox']");
+      var headerCell = table.querySelector("thead th");
+      if (!boxes.length || !headerCell) {
+        return;
+      }
+      var all = document.createElement("input");
+      all.type = "checkbox";
+      all.id = "select-all-" + index;
+      all.className = "select-all";
+      all.setAttribute("aria-label", "Select all leads on this page");
+      headerCell.insertBefore(all, headerCell.firstChild);
+
+      function refresh() {
+        var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; });
+        all.checked = ticked.length === boxes.length;
+        all.indeterminate = ticked.length > 0 && ticked.length < boxes.length;
+      }
+      all.addEventListener("change", function () {
+        boxes.forEach(function (box) { box.checked = all.checked; });
+        refresh();
+      });
+      boxes.forEach(function (box) { box.addEventListener("change", refresh); });
+      refresh();
+    });
+  }
+
+  function enhanceConfirmations() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      var question = form.getAttribute && form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+      }
+    });
+  }
+
+  function addPrintButton() {
+    var heading = document.querySelector(".lead-record .page-heading");
+    if (!heading || typeof window.print !== "function") {
+      return;
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--secondary button--small print-button";
+    button.textContent = "Print this record";
+    button.addEventListener("click", function () { window.print(); });
+    heading.appendChild(button);
+  }
+
+  function start() {
+    enhanceErrorSummary();
+    enhanceSelectAll();
+    enhanceConfirmations();
+    addPrintButton();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

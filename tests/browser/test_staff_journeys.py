@@ -1,0 +1,174 @@
+"""Staff in a real browser: a coordinator works a lead by keyboard; an admin exports CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from clinic.extensions import db
+from clinic.models import Lead, LeadEvent
+from clinic.staff.lead_forms import clinic_today
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    COORDINATOR_EMAIL,
+    DESKTOP,
+    TABLET,
+    screenshot,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def submit_with_keyboard(form) -> None:
+    """Focus the form's submit button and press Enter, as a keyboard user does."""
+    button = form.locator("button[type='submit'], input[type='submit']").first
+    button.focus()
+    button.press("Enter")
+
+
+def test_coordinator_finds_a_lead_logs_a_call_changes_status_and_sets_a_follow_up(
+    open_page, app, staff, seeded_leads
+):
+    page = open_page(viewport=DESKTOP)
+    sign_in(page, COORDINATOR_EMAIL)
+    page.goto("/staff/leads")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
+    expect(page.get_by_role("link", name="Maria Delgado")).to_be_visible()
+    screenshot(page, "staff-inbox")
+
+    # Search by phone number typed the way someone reads it off a sticky note.
+    search = page.get_by_role("searchbox", name="Search")
+    search.fill("212.555.0147")
+    search.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/leads\?.*q=212\.555\.0147"))
+    rows = page.locator("table.leads-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Maria Delgado")
+    rows.first.get_by_role("link", name="Maria Delgado").press("Enter")
+
+    lead_id = seeded_leads["Maria Delgado"]
+    page.wait_for_url(f"**/staff/leads/{lead_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Maria Delgado")
+    expect(page.locator(".lead-contact")).to_contain_text("maria.delgado@example.com")
+
+    # Log a call.
+    contact = page.locator(
+        "form.action-form", has=page.get_by_role("heading", name="Log a contact")
+    )
+    contact.get_by_label("How").select_option("call")
+    contact.get_by_label("Outcome").select_option("reached")
+    contact.get_by_label("Note (optional)").fill("Talked through the lupus trial results.")
+    submit_with_keyboard(contact)
+    expect(page.get_by_role("status")).to_contain_text("Phone call logged (reached); attempt 1.")
+
+    # Change the status.
+    status = page.locator("form.action-form", has=page.get_by_role("heading", name="Change status"))
+    status.get_by_label("Status", exact=True).select_option("consult_booked")
+    submit_with_keyboard(status)
+    expect(page.get_by_role("status")).to_contain_text("Status is now Consult booked")
+
+    # Set the next follow-up.
+    follow_up_on = clinic_today_in(app) + timedelta(days=3)
+    follow_up = page.locator(
+        "form.action-form", has=page.get_by_role("heading", name="Next follow-up")
+    )
+    follow_up.get_by_label("Next follow-up").fill(follow_up_on.isoformat())
+    submit_with_keyboard(follow_up)
+    expect(page.get_by_role("status")).to_contain_text("Next follow-up set for")
+
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("Phone call: Reached")
+    expect(timeline).to_contain_text("Talked through the lupus trial results.")
+    expect(timeline).to_contain_text("to Consult booked")
+    expect(timeline).to_contain_text(f"Next follow-up {follow_up_on:%a %-d %b %Y}")
+    screenshot(page, "staff-lead-record")
+
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        assert (lead.status, lead.attempts, lead.follow_up_on) == (
+            "consult_booked",
+            1,
+            follow_up_on,
+        )
+        assert lead.first_contacted_at is not None
+        kinds = db.session.execute(
+            select(LeadEvent.kind, LeadEvent.channel, LeadEvent.outcome, LeadEvent.to_status)
+            .where(LeadEvent.lead_id == lead_id, LeadEvent.actor_id == staff["coordinator"].id)
+            .order_by(LeadEvent.id)
+        ).all()
+        assert [tuple(row) for row in kinds] == [
+            ("contact", "call", "reached", None),
+            ("status", None, None, "consult_booked"),
+            ("follow_up", None, None, None),
+        ]
+
+
+def clinic_today_in(app):
+    with app.app_context():
+        return clinic_today()
+
+
+def test_admin_exports_the_filtered_leads_as_csv(open_page, app, staff, seeded_leads):
+    page = open_page(viewport=DESKTOP, accept_downloads=True)
+    sign_in(page, ADMIN_EMAIL)
+    page.goto("/staff/leads?condition=lupus&status=all")
+    expect(page.locator("table.leads-table tbody tr")).to_have_count(2)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export these leads (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("leads-")
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), encoding="utf-8-sig") as exported:
+        rows = list(csv.DictReader(io.StringIO(exported.read())))
+    assert sorted(row["name"] for row in rows) == ["Aisha Rahman", "Maria Delgado"]
+    maria = next(row for row in rows if row["name"] == "Maria Delgado")
+    assert (maria["email"], maria["phone"], maria["condition"], maria["status"]) == (
+        "maria.delgado@example.com",
+        "'+12125550147",  # a leading + would start a spreadsheet formula, so it is quoted
+        "lupus",
+        "new",
+    )
+    assert "hydroxychloroquine" in maria["message"]
+
+
+def test_inbox_select_all_and_bulk_assign_by_keyboard(open_page, app, staff, seeded_leads):
+    page = open_page(viewport=TABLET)
+    sign_in(page, ADMIN_EMAIL)
+    page.goto("/staff/leads?status=new")
+    screenshot(page, "staff-inbox-tablet", full_page=False)
+    select_all = page.get_by_role("checkbox", name="Select all leads on this page")
+    select_all.focus()
+    page.keyboard.press("Space")
+    boxes = page.locator("tbody input[type='checkbox']")
+    expect(boxes).to_have_count(2)
+    for index in range(2):
+        expect(boxes.nth(index)).to_be_checked()
+    # New leads are shared out to coordinators as they arrive; hand both to the admin.
+    page.get_by_label("Assign to").select_option(label="Alex Rivera")
+    page.get_by_role("button", name="Assign selected").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("2 leads")
+    with app.app_context():
+        owners = (
+            db.session.execute(select(Lead.owner_id).where(Lead.status == "new")).scalars().all()
+        )
+        assert owners == [staff["admin"].id] * 2
+
+
+def test_staff_sign_in_works_without_javascript(open_page, staff):
+    page = open_page(viewport=TABLET, javascript=False)
+    page.goto("/staff/leads")
+    page.wait_for_url("**/staff/login*")
+    page.get_by_label("Email address").fill(COORDINATOR_EMAIL)
+    page.get_by_label("Password").fill("wrong password entirely")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    screenshot(page, "staff-sign-in-error", full_page=False)
+    sign_in(page, COORDINATOR_EMAIL)
+    expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
