@@ -18,6 +18,7 @@ from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.models import OutboxMessage, utcnow
 from clinic.notify import outbox
+from tests.conftest import csrf_token_from
 from tests.smtp_helpers import MailServer, configure_mail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,3 +217,37 @@ def test_outbox_work_delivers_in_a_loop_and_stops_on_sigterm(app, ctx, mail_serv
     assert "outbox: stopped" in out
     time.sleep(0.1)
     assert len(mail_server.received) == 3
+
+
+def test_failed_messages_are_shown_to_admins_who_can_queue_them_again(app, client):
+    from tests.staff_helpers import make_staff, sign_in
+
+    with app.app_context():
+        make_staff("admin@clinic.test", role="admin", name="Ada Admin")
+        make_staff("casey@clinic.test")
+        with write_transaction():
+            row = outbox.queue("acknowledgement", "zoe@example.com", body="x", lead_id=42)
+            row.status, row.attempts, row.last_error = "failed", 12, "mail server unavailable"
+            db.session.flush()
+            message_id = row.id
+    coordinator = app.test_client()
+    sign_in(coordinator, "casey@clinic.test")
+    assert "could not be sent" not in coordinator.get("/staff/").get_data(as_text=True)
+
+    sign_in(client, "admin@clinic.test")
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "Notifications that could not be sent" in page
+    assert "Acknowledgement to a patient" in page and "mail server unavailable" in page
+    assert 'href="/staff/leads/42"' in page
+    assert "zoe@example.com" not in page
+    token = csrf_token_from(page)
+    response = client.post("/staff/outbox/retry", data={"csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        row = message(message_id)
+        assert (row.status, row.attempts) == ("pending", 0)
+    assert "could not be sent" not in client.get("/staff/").get_data(as_text=True)
+    assert coordinator.post("/staff/outbox/retry", data={"csrf_token": token}).status_code in (
+        400,
+        403,
+    )

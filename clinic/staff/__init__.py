@@ -11,6 +11,7 @@ from clinic.staff import (  # noqa: E402,F401  (routes register on import)
     automation_views,
     lead_record_views,
     lead_views,
+    outbox_views,
     report_views,
     sessions,
 )
