@@ -1,0 +1,368 @@
+"""Report numbers against a hand-computed fixture, and the page: charts, tables, CSV.
+
+Six leads in October 2026 (America/New_York, EDT; business hours Mon–Fri 09:00–17:00):
+
+lead  written (local)   article                first contact       min  furthest stage
+L1    Mon 5 Oct 10:00   /conditions/lupus      Mon 10:10 (status)  10   treated
+L2    Mon 5 Oct 16:30   /conditions/lupus      Tue 09:30 (call)    60   consult booked; lost
+L3    Sat 10 Oct 12:00  /conditions/psoriasis  Mon 12 09:05 (call) 5    contacted; lost
+L4    Wed 14 Oct 20:00  /faq                   Thu 09:20 (status)  20   consult booked
+L5    Thu 15 Oct 09:00  /conditions/lupus      —                   —    new
+L6    Fri 16 Oct 16:00  /conditions/lupus      Mon 19 10:00        120  contacted; not a candidate
+
+Contacted waits sorted: 5, 10, 20, 60, 120 → median 20 min; p90 at position 3.6 → 60 + 0.6×60 = 96.
+Round-robin owners: Ann gets L1, L3, L5 (10, 5 → median 7.5); Ben gets L2, L4, L6 (median 60).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from clinic.extensions import db
+from clinic.leads import actions
+from clinic.leads.intake import Attribution, InquiryData, record_inquiry
+from clinic.models import Lead, StaffUser
+from clinic.reports import discipline, queries
+from clinic.reports.facts import backfill, calendar_from
+from clinic.reports.queries import ReportFilters
+from tests.staff_helpers import make_staff, sign_in
+
+NY = ZoneInfo("America/New_York")
+OCTOBER = "period=custom&date_from=2026-10-01&date_to=2026-10-31"
+
+
+def ny(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=NY)
+
+
+def _lead(n: int, at: datetime, article: str, campaign: str | None = None) -> Lead:
+    return record_inquiry(
+        InquiryData(
+            name=f"Patient {n}",
+            email=f"patient{n}@example.com",
+            phone=None,
+            condition_slug="lupus" if n != 3 else "psoriasis",
+            submitted_from=article,
+            attribution=Attribution(
+                utm_source="google" if campaign else None,
+                utm_campaign=campaign,
+                landing_page=f"{article}?utm_campaign={campaign}" if campaign else article,
+            ),
+        ),
+        now=at,
+    ).lead
+
+
+@pytest.fixture
+def october(app):
+    """The six leads above, worked through the real pipeline actions; returns staff ids."""
+    app.config["CLINIC_AUTO_ASSIGN"] = True
+    with app.app_context():
+        ann = make_staff("ann@clinic.test", name="Ann", role="coordinator")
+        ben = make_staff("ben@clinic.test", name="Ben", role="coordinator")
+        admin = make_staff("owner@clinic.test", name="Olivia Owner", role="admin")
+        leads = [
+            _lead(1, ny(2026, 10, 5, 10, 0), "/conditions/lupus", "autumn"),
+            _lead(2, ny(2026, 10, 5, 16, 30), "/conditions/lupus", "autumn"),
+            _lead(3, ny(2026, 10, 10, 12, 0), "/conditions/psoriasis"),
+            _lead(4, ny(2026, 10, 14, 20, 0), "/faq"),
+            _lead(5, ny(2026, 10, 15, 9, 0), "/conditions/lupus", "autumn"),
+            _lead(6, ny(2026, 10, 16, 16, 0), "/conditions/lupus"),
+            _lead(7, ny(2026, 11, 5, 10, 0), "/faq"),  # outside October
+        ]
+        l1, l2, l3, l4, _, l6, _ = leads
+        steps = [
+            (l1, "contacted", ny(2026, 10, 5, 10, 10)),
+            (l1, "consult_booked", ny(2026, 10, 7, 10, 0)),
+            (l1, "consult_done", ny(2026, 10, 9, 10, 0)),
+            (l1, "treatment_booked", ny(2026, 10, 12, 10, 0)),
+            (l1, "treated", ny(2026, 10, 20, 10, 0)),
+            (l4, "contacted", ny(2026, 10, 15, 9, 20)),
+            (l4, "consult_booked", ny(2026, 10, 16, 11, 0)),
+            (l6, "contacted", ny(2026, 10, 19, 10, 0)),
+            (l6, "not_a_candidate", ny(2026, 10, 20, 10, 0)),
+        ]
+        for lead, status, at in steps:
+            actions.change_status(lead, status, admin, now=at)
+        actions.log_contact(l2, "call", "no_answer", admin, now=ny(2026, 10, 6, 9, 30))
+        actions.log_contact(l2, "call", "reached", admin, now=ny(2026, 10, 6, 11, 0))
+        actions.change_status(l2, "contacted", admin, now=ny(2026, 10, 6, 11, 0))
+        actions.change_status(l2, "consult_booked", admin, now=ny(2026, 10, 7, 12, 0))
+        actions.change_status(l2, "lost", admin, lost_reason="cost", now=ny(2026, 10, 20, 9, 0))
+        actions.log_contact(l3, "call", "no_answer", admin, now=ny(2026, 10, 12, 9, 5))
+        actions.log_contact(l3, "sms", "voicemail", admin, now=ny(2026, 10, 13, 10, 0))
+        actions.change_status(l3, "contacted", admin, now=ny(2026, 10, 13, 10, 0))
+        actions.change_status(
+            l3, "lost", admin, lost_reason="unreachable", now=ny(2026, 10, 21, 10, 0)
+        )
+        db.session.commit()
+        return {"ann": ann.id, "ben": ben.id, "admin": admin.id, "leads": [x.id for x in leads]}
+
+
+def _filters(app) -> ReportFilters:
+    calendar = calendar_from(app.config)
+    return ReportFilters(
+        calendar.day_start(date(2026, 10, 1)), calendar.day_start(date(2026, 11, 1))
+    )
+
+
+def test_funnel_counts_every_stage_reached_and_conversions(app, october):
+    with app.app_context():
+        [row] = queries.funnel(_filters(app))
+        assert row.reached == [6, 5, 3, 1, 1, 1]
+        assert [round(row.conversion(rank), 1) for rank in range(1, 6)] == [
+            83.3,
+            60.0,
+            33.3,
+            100.0,
+            100.0,
+        ]
+        by_article = {r.key: r.reached for r in queries.funnel(_filters(app), "article")}
+        assert by_article == {
+            "/conditions/lupus": [4, 3, 2, 1, 1, 1],
+            "/conditions/psoriasis": [1, 1, 0, 0, 0, 0],
+            "/faq": [1, 1, 1, 0, 0, 0],
+        }
+        by_campaign = {r.key: r.leads for r in queries.funnel(_filters(app), "campaign")}
+        assert by_campaign == {"autumn": 3, None: 3}
+        landing = {r.key: r.leads for r in queries.funnel(_filters(app), "landing_page")}
+        assert landing["/conditions/lupus"] == 4  # query strings don't split a page
+        sources = {r.key: r.leads for r in queries.funnel(_filters(app), "source")}
+        assert sources == {"google": 3, "direct": 3}
+
+
+def test_speed_to_lead_median_p90_and_targets_in_business_time(app, october):
+    with app.app_context():
+        speed = queries.speed_summary(_filters(app), calendar_from(app.config))
+        assert (speed.leads, speed.contacted) == (6, 5)
+        assert speed.spread.median == 20 * 60
+        assert speed.spread.p90 == pytest.approx(96 * 60)
+        assert (speed.within_15_minutes, speed.within_1_hour, speed.within_1_day) == (2, 4, 5)
+        people = {row.owner_name: row for row in queries.speed_by_owner(_filters(app))}
+        assert people["Ann"].leads == 3
+        assert people["Ann"].spread.median == 7.5 * 60
+        assert people["Ben"].spread.median == 60 * 60
+        assert people["Ben"].spread.p90 == pytest.approx(108 * 60)
+
+
+def test_by_article_answers_which_article_books_consults_and_how_fast(app, october):
+    with app.app_context():
+        rows = queries.by_article(_filters(app))
+        summary = [(r.article, r.leads, r.consults_booked, r.spread.median) for r in rows]
+        assert summary == [
+            ("/conditions/lupus", 4, 2, 60 * 60),
+            ("/faq", 1, 1, 20 * 60),
+            ("/conditions/psoriasis", 1, 0, 5 * 60),
+        ]
+
+
+def test_follow_up_discipline_and_stage_times(app, october):
+    with app.app_context():
+        attempts = discipline.attempts_before_reach(_filters(app))
+        assert attempts.reached_after == {1: 1}
+        assert attempts.not_reached == 1
+        stays = discipline.time_in_stage(_filters(app))
+        # Left `new` after 10 min, 13 h 20, 18 h 30, 45 h 05 and 66 h: median 18.5 hours.
+        assert stays["new"].count == 5
+        assert stays["new"].median == pytest.approx(18.5 / 24)
+        # L1 went on to the consult, L2 was lost from it; L4 is still booked (not counted).
+        assert stays["consult_booked"].count == 2
+        assert discipline.lost_reasons(_filters(app)) == [("cost", 1), ("unreachable", 1)]
+
+
+def test_volume_by_week_condition_and_hour_in_clinic_time(app, october):
+    with app.app_context():
+        calendar = calendar_from(app.config)
+        grid = queries.weekday_hour_volume(_filters(app), calendar)
+        cells = {(d, h): n for d in range(7) for h in range(24) if (n := grid[d][h])}
+        assert cells == {(0, 10): 1, (0, 16): 1, (5, 12): 1, (2, 20): 1, (3, 9): 1, (4, 16): 1}
+        weeks = dict(queries.weekly_volume(calendar, date(2026, 11, 8), weeks=6))
+        assert weeks[date(2026, 10, 5)] == 3  # Mon 5, Mon 5, Sat 10
+        assert weeks[date(2026, 10, 12)] == 3
+        assert weeks[date(2026, 11, 2)] == 1  # the November lead, after the DST change
+        assert sum(weeks.values()) == 7
+        assert queries.volume_by_condition(_filters(app)) == [("lupus", 5), ("psoriasis", 1)]
+
+
+def test_volume_hours_follow_daylight_saving(app):
+    with app.app_context():
+        _lead(1, ny(2026, 10, 28, 9, 30), "/faq")  # EDT, 13:30 UTC
+        _lead(2, ny(2026, 11, 4, 9, 30), "/faq")  # EST, 14:30 UTC
+        calendar = calendar_from(app.config)
+        filters = ReportFilters(
+            calendar.day_start(date(2026, 10, 1)), calendar.day_start(date(2026, 12, 1))
+        )
+        grid = queries.weekday_hour_volume(filters, calendar)
+        assert grid[2][9] == 2
+
+
+def test_workload_counts_stale_and_overdue_per_coordinator(app, october):
+    with app.app_context():
+        now = ny(2026, 11, 30, 12, 0)
+        lead5 = db.session.get(Lead, october["leads"][4])  # Ann's, untouched since 15 Oct
+        lead5.follow_up_on = date(2026, 11, 20)
+        lead4 = db.session.get(Lead, october["leads"][3])  # Ben's, consult booked
+        lead4.follow_up_on = date(2026, 11, 30)
+        db.session.commit()
+        rows = {r.owner_name: r for r in discipline.workload_by_owner(now, now.date(), 7, None)}
+        # Ann's open leads L5 (15 Oct) and L7 (5 Nov) are quiet; Ben's L4 (16 Oct) too.
+        assert (rows["Ann"].stale, rows["Ann"].overdue, rows["Ann"].due_today) == (2, 1, 0)
+        assert (rows["Ben"].stale, rows["Ben"].overdue, rows["Ben"].due_today) == (1, 0, 1)
+
+
+def test_backfill_rebuilds_the_facts_from_history(app, october):
+    with app.app_context():
+        db.session.execute(
+            update(Lead).values(
+                furthest_stage=0,
+                business_seconds_to_contact=None,
+                first_article=None,
+                first_landing_page=None,
+                first_campaign=None,
+            )
+        )
+        db.session.commit()
+        report = backfill(calendar_from(app.config))
+        assert report.speeds == 5
+        assert report.attributions == 7
+        [row] = queries.funnel(_filters(app))
+        assert row.reached == [6, 5, 3, 1, 1, 1]
+        assert queries.speed_summary(_filters(app), calendar_from(app.config)).spread.median == 1200
+
+
+class _Tables(HTMLParser):
+    """The cells of every table on a page, by table id (the section's id)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.section = ""
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and attrs.get("class") == "report":
+            self.section = attrs["id"]
+            self.tables[self.section] = []
+        elif tag == "tr" and self.section:
+            self.tables[self.section].append([])
+        elif tag in ("td", "th") and self.section:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.tables[self.section][-1].append("".join(self.cell).strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _signed_in(client, email="owner@clinic.test"):
+    assert sign_in(client, email).status_code == 302
+
+
+def test_article_page_has_charts_tables_and_matching_csv(app, client, october):
+    _signed_in(client)
+    page = client.get(f"/staff/reports?section=articles&{OCTOBER}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'role="img"' in html
+    assert re.search(
+        r'<svg class="chart__svg" role="img"[^>]*><title id="chart-articles-title">', html
+    )
+    # every chart is followed by its data table
+    for chart in re.finditer(r"</svg></figure>", html):
+        assert html[chart.end() :].lstrip().startswith('<div class="table-scroll"')
+    parser = _Tables()
+    parser.feed(html)
+    table = parser.tables["by_article"]
+    assert table[0] == [
+        "Article",
+        "Leads",
+        "Consults booked",
+        "Lead → consult",
+        "Median speed to lead",
+    ]
+    assert table[1][0].endswith("(/conditions/lupus)")
+    assert table[1][1:] == ["4", "2", "50.0%", "1 h 00 min"]
+    assert table[2][1:] == ["1", "1", "100.0%", "20 min"]
+    download = client.get(f"/staff/reports?{OCTOBER}&format=csv&report=by_article")
+    assert download.mimetype == "text/csv"
+    assert "attachment" in download.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows == table
+
+
+@pytest.mark.parametrize(
+    ("section", "tables"),
+    [
+        ("funnel", ["funnel", "funnel_by_condition", "funnel_by_article", "funnel_by_campaign"]),
+        ("speed", ["speed", "speed_by_coordinator"]),
+        ("volume", ["volume_weekly", "volume_by_condition", "volume_by_hour"]),
+        ("follow_up", ["attempts_before_reach", "follow_up_by_coordinator"]),
+        ("stages", ["time_in_stage", "lost_reasons"]),
+    ],
+)
+def test_every_section_csv_matches_its_table(app, client, october, section, tables):
+    _signed_in(client, "ann@clinic.test")  # any staff member may read reports
+    html = client.get(f"/staff/reports?section={section}&{OCTOBER}").get_data(as_text=True)
+    parser = _Tables()
+    parser.feed(html)
+    for name in tables:
+        download = client.get(f"/staff/reports?{OCTOBER}&format=csv&report={name}")
+        rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+        assert rows == parser.tables[name], name
+
+
+def test_speed_section_shows_the_hand_computed_numbers(app, client, october):
+    _signed_in(client)
+    html = client.get(f"/staff/reports?section=speed&{OCTOBER}").get_data(as_text=True)
+    parser = _Tables()
+    parser.feed(html)
+    speed = dict(parser.tables["speed"][1:])
+    assert speed["Median time to first contact"] == "20 min"
+    assert speed["90th percentile"] == "1 h 36 min"
+    assert speed["Within 15 minutes"] == "2 (33.3%)"
+    assert speed["Within 1 business day"] == "5 (83.3%)"
+
+
+def test_presets_condition_filter_and_bad_dates(app, client, october):
+    _signed_in(client)
+    html = client.get("/staff/reports?period=last_quarter").get_data(as_text=True)
+    assert "Last 30 days" in html and "This year" in html
+    assert re.search(r"Q\d \d{4}", html)
+    only = client.get(f"/staff/reports?section=funnel&{OCTOBER}&condition=psoriasis")
+    parser = _Tables()
+    parser.feed(only.get_data(as_text=True))
+    assert parser.tables["funnel"][1] == ["New", "1", "—", "100.0%"]
+    bad = client.get("/staff/reports?period=custom&date_from=2026-10-31&date_to=2026-10-01")
+    assert bad.status_code == 200
+    assert "The end date is before the start date" in bad.get_data(as_text=True)
+    unreadable = client.get("/staff/reports?period=custom&date_from=31/10/2026")
+    assert "Not a valid date value" in unreadable.get_data(as_text=True)
+    assert client.get("/staff/reports?format=csv&report=nonsense").status_code == 404
+
+
+def test_reports_need_sign_in(client):
+    response = client.get("/staff/reports")
+    assert response.status_code == 302
+    assert "/staff/login" in response.headers["Location"]
+
+
+def test_automatic_assignments_are_on_the_timeline_as_system(app, october):
+    with app.app_context():
+        owners = db.session.execute(
+            select(Lead.owner_id).where(Lead.id.in_(october["leads"])).order_by(Lead.id)
+        ).scalars()
+        assert list(owners) == [october["ann"], october["ben"]] * 3 + [october["ann"]]
+        assert db.session.get(StaffUser, october["ann"]).name == "Ann"
