@@ -69,6 +69,7 @@ def leads_purge(age: str | None, yes: bool) -> None:
 def init_app(app: Flask) -> None:
     from clinic.deploy_checks import check_deploy
     from clinic.notify.cli import outbox_cli
+    from clinic.reports.cli import reports_cli
     from clinic.staff.cli import users_cli
 
     app.cli.add_command(content_cli)
@@ -76,3 +77,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(leads_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(check_deploy)
+    app.cli.add_command(reports_cli)

@@ -1,0 +1,35 @@
+"""`flask reports …`: keep the per-lead report facts right after bulk loads or new hours."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from clinic.reports.business_hours import BusinessHoursError
+from clinic.reports.facts import backfill, calendar_from
+
+reports_cli = AppGroup("reports", help="Reports: per-lead facts behind the numbers.")
+
+
+@reports_cli.command("backfill")
+@click.option(
+    "--recompute",
+    is_flag=True,
+    help="Recompute every lead's speed to lead (after changing business hours or time zone).",
+)
+def reports_backfill(recompute: bool) -> None:
+    """Fill furthest stage, speed to lead and first-touch attribution where they are missing.
+
+    Needed after loading leads around the app (bulk imports, demo data) and after upgrading a
+    database that already held leads; safe to run again.
+    """
+    try:
+        calendar = calendar_from(current_app.config)
+    except BusinessHoursError as error:
+        raise click.ClickException(str(error)) from error
+    report = backfill(calendar, recompute=recompute)
+    click.echo(
+        f"reports: {report.stages} stages raised, {report.speeds} speeds computed, "
+        f"{report.attributions} first-touch attributions filled"
+    )
