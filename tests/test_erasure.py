@@ -12,7 +12,7 @@ from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.erasure import TOMBSTONE, erase_lead
 from clinic.leads.intake import Attribution
-from clinic.models import Inquiry, Lead, utcnow
+from clinic.models import Inquiry, Lead, OutboxMessage, utcnow
 from tests.lead_helpers import audit_rows, events_of, make_lead, signed_in, token_from
 from tests.staff_helpers import make_staff
 
@@ -162,3 +162,14 @@ def test_coordinators_cannot_erase(app, client):
     with app.app_context():
         assert db.session.get(Lead, lead_id).erased_at is None
         assert audit_rows("lead_erased") == []
+
+
+def test_unsent_messages_about_the_person_are_deleted(app, submit_inquiry):
+    assert submit_inquiry().status_code == 303
+    with app.app_context():
+        lead = db.session.execute(select(Lead)).scalar_one()
+        queued = select(OutboxMessage).where(OutboxMessage.lead_id == lead.id)
+        assert db.session.execute(queued).scalars().all()  # the acknowledgement, the staff alert
+        erase_lead(lead, None)
+        db.session.commit()
+        assert db.session.execute(queued).scalars().all() == []

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from clinic import audit
 from clinic.extensions import db
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
+from clinic.notify.outbox import forget_lead
 
 TOMBSTONE = "Erased"
 # Timeline entries whose text a person typed (and may hold health details); the others are
@@ -66,7 +67,8 @@ def erase_lead(lead: Lead, actor: StaffUser | None, now: datetime | None = None)
 
     The lead keeps its id, dates, status, condition and source so reports still add up, and
     the intake no longer matches it, so a later inquiry from the same address starts a new
-    lead. Leads merged into this one are erased with it. Erasing twice changes nothing.
+    lead. Leads merged into this one are erased with it, and messages about them that have not
+    left yet are deleted (they hold the address). Erasing twice changes nothing.
     ``actor`` None means the system did it (the retention purge).
     """
     if lead.erased_at is not None:
@@ -98,6 +100,7 @@ def erase_lead(lead: Lead, actor: StaffUser | None, now: datetime | None = None)
         .values(body=TOMBSTONE)
     )
     for member in group:
+        forget_lead(member.id)  # unsent messages hold the address
         db.session.add(
             LeadEvent(
                 lead_id=member.id,
