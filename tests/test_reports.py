@@ -366,3 +366,16 @@ def test_automatic_assignments_are_on_the_timeline_as_system(app, october):
         ).scalars()
         assert list(owners) == [october["ann"], october["ben"]] * 3 + [october["ann"]]
         assert db.session.get(StaffUser, october["ann"]).name == "Ann"
+
+
+def test_backfill_command_reports_what_it_filled(app, runner, october):
+    with app.app_context():
+        db.session.execute(update(Lead).values(business_seconds_to_contact=None))
+        db.session.commit()
+    result = runner.invoke(args=["reports", "backfill"])
+    assert result.exit_code == 0, result.output
+    assert "5 speeds computed" in result.output
+    app.config["CLINIC_BUSINESS_HOURS"] = "9am-5pm"
+    refused = runner.invoke(args=["reports", "backfill"])
+    assert refused.exit_code != 0
+    assert "CLINIC_BUSINESS_HOURS" in refused.output
