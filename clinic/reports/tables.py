@@ -382,7 +382,7 @@ def articles_section(ctx: ReportContext) -> list[ReportTable]:
             "Booked consultations by article",
             "Consultations booked by leads whose first form was sent from each article, "
             "most first.",
-            [(ctx.article(row.article), row.consults_booked) for row in rows][:CHART_ROWS],
+            [(row.article or NONE_LABEL, row.consults_booked) for row in rows][:CHART_ROWS],
             value_axis="Consults booked",
             category_axis="Article",
         ),
