@@ -32,16 +32,24 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 
-# Chromium for the browser tests: Debian's package, installed when missing and when we are root.
+# The browser tests (tests/browser) need Debian's Chromium, installed here when missing and we
+# are root (elsewhere they skip with a message), and axe-core from npm at the version that
+# package-lock.json pins (node_modules/ is gitignored).
 browser-deps: install
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) \
+	    echo "browser tests: installing chromium with apt-get"; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 \
+	      || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) \
 	      || echo "browser tests: could not install chromium; they will be skipped"; \
 	  else echo "browser tests: /usr/bin/chromium missing and not root; they will be skipped"; fi; \
 	fi
-	@test -f node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund axe-core@4 >/dev/null 2>&1 \
-	  || echo "browser tests: could not install axe-core; accessibility checks will be skipped"
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null; then \
+	    npm ci --silent --no-audit --no-fund \
+	      || echo "browser tests: npm ci failed; the accessibility checks will be skipped"; \
+	  else echo "browser tests: npm missing; the accessibility checks will be skipped"; fi; \
+	fi
 
 test: lint browser-deps
 	$(BIN)/pytest -q -p no:cacheprovider
