@@ -512,3 +512,29 @@ def test_an_inquiry_from_the_public_form_is_found_by_phone_typed_differently(
         assert response.status_code == 200
         assert "Zoë Núñez" in html, query
         assert html.count('class="lead-row') == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "owner=99999999999999999999",
+        "after=99999999999999999999999999_1",
+        "after=1_99999999999999999999",
+        "before=x_y",
+        "sort=follow_up&after=2026-13-45_3",
+        "created_to=9999-12-31",
+        "created_from=0001-01-01",
+    ],
+)
+def test_out_of_range_values_in_the_address_never_break_the_page(app, client, query):
+    me_signed_in(app, client)
+    with app.app_context():
+        make_lead("Still Listed")
+    response = client.get(f"/staff/leads?{query}")
+    assert response.status_code == 200
+    assert "Still Listed" in response.get_data(as_text=True)
+
+
+def test_out_of_range_lead_numbers_are_not_found(app, client):
+    me_signed_in(app, client)
+    assert client.get("/staff/leads/99999999999999999999").status_code == 404

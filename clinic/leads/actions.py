@@ -17,6 +17,7 @@ from clinic import audit
 from clinic.automation.webhooks import emit_lead_event
 from clinic.extensions import db
 from clinic.leads import normalise
+from clinic.leads.inbox import ID_MAX
 from clinic.leads.pipeline import (
     CONTACT_CHANNELS,
     CONTACT_OUTCOMES,
@@ -52,7 +53,7 @@ def lead_for_update(lead_id: int) -> Lead | None:
 
 def leads_for_update(lead_ids: Iterable[int]) -> list[Lead]:
     """Several leads locked in id order, so two bulk changes never wait on each other in a ring."""
-    ids = sorted({int(lead_id) for lead_id in lead_ids})[:BULK_MAX]
+    ids = sorted({int(lead_id) for lead_id in lead_ids if 0 < int(lead_id) <= ID_MAX})[:BULK_MAX]
     if not ids:
         return []
     query = select(Lead).where(Lead.id.in_(ids)).order_by(Lead.id).with_for_update()

@@ -27,6 +27,9 @@ VIEWS = {"overdue": "Overdue follow-ups", "unassigned": "Unassigned", "stale": "
 SCOPES = {"open": "All open", "all": "All leads"}
 OTHER_CONDITION = ("other", "Another condition, or not sure")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Ids are 32-bit integers on PostgreSQL; anything larger in a link can only be a mistake.
+ID_MAX = 2**31 - 1
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,13 @@ def _parse_date(value: str, label: str, errors: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
         errors.append(f"The “{label}” date must be a date such as 2026-01-31; it was ignored.")
         return None
+    return day
 
 
 def parse_params(args: Mapping[str, str]) -> InboxParams:
@@ -123,7 +129,7 @@ def parse_params(args: Mapping[str, str]) -> InboxParams:
         return value
 
     owner = args.get("owner", "").strip()
-    if owner and owner not in ("me", "none") and not owner.isdigit():
+    if owner and owner not in ("me", "none") and not (owner.isdigit() and int(owner) <= ID_MAX):
         errors.append("The owner must be “me”, “none” or a staff member; it was ignored.")
         owner = ""
     created_from = _parse_date(args.get("created_from", "").strip(), "received from", errors)
@@ -248,9 +254,14 @@ def _decode(cursor: str, sort: str) -> tuple[object, int]:
     """:raise ValueError: for a cursor that was not made by :func:`cursor_for`."""
     head, _, tail = cursor.partition("_")
     lead_id = int(tail)
+    if not 0 < lead_id <= ID_MAX:
+        raise ValueError("lead id out of range")
     if sort == "follow_up":
         return (None if head == "none" else date.fromisoformat(head)), lead_id
-    return _EPOCH + timedelta(microseconds=int(head)), lead_id
+    try:
+        return _EPOCH + timedelta(microseconds=int(head)), lead_id
+    except OverflowError as error:
+        raise ValueError("time out of range") from error
 
 
 def _beyond(sort: str, key: object, lead_id: int, *, backwards: bool) -> ColumnElement[bool]:

@@ -138,7 +138,10 @@ class MergeLookupForm(Form):
 
     other = IntegerField(
         "Number of the lead to merge into this one",
-        validators=[InputRequired("Enter the other lead's number."), NumberRange(min=1)],
+        validators=[
+            InputRequired("Enter the other lead's number."),
+            NumberRange(min=1, max=2**31 - 1, message="Enter the other lead's number."),
+        ],
         description="The other lead's number is in its address: /staff/leads/<number>.",
     )
 

@@ -87,7 +87,7 @@ def render_record(lead_id: int, status: int = 200, **submitted):
     return html, status
 
 
-@bp.get("/leads/<int:lead_id>")
+@bp.get("/leads/<int(max=2147483647):lead_id>")
 @login_required
 def lead(lead_id: int):
     return render_record(lead_id)
@@ -115,7 +115,7 @@ def _act(lead_id: int, form_name: str, change: Callable[..., str]):
     return redirect(url_for("staff.lead", lead_id=lead_id))
 
 
-@bp.post("/leads/<int:lead_id>/notes")
+@bp.post("/leads/<int(max=2147483647):lead_id>/notes")
 @login_required
 def add_note(lead_id: int):
     def change(lead, actor, form):
@@ -125,7 +125,7 @@ def add_note(lead_id: int):
     return _act(lead_id, "note_form", change)
 
 
-@bp.post("/leads/<int:lead_id>/contacts")
+@bp.post("/leads/<int(max=2147483647):lead_id>/contacts")
 @login_required
 def log_contact(lead_id: int):
     def change(lead, actor, form):
@@ -136,7 +136,7 @@ def log_contact(lead_id: int):
     return _act(lead_id, "contact_form", change)
 
 
-@bp.post("/leads/<int:lead_id>/status")
+@bp.post("/leads/<int(max=2147483647):lead_id>/status")
 @login_required
 def change_status(lead_id: int):
     def change(lead, actor, form):
@@ -148,7 +148,7 @@ def change_status(lead_id: int):
     return _act(lead_id, "status_form", change)
 
 
-@bp.post("/leads/<int:lead_id>/owner")
+@bp.post("/leads/<int(max=2147483647):lead_id>/owner")
 @login_required
 def assign_owner(lead_id: int):
     def change(lead, actor, form):
@@ -160,7 +160,7 @@ def assign_owner(lead_id: int):
     return _act(lead_id, "owner_form", change)
 
 
-@bp.post("/leads/<int:lead_id>/follow-up")
+@bp.post("/leads/<int(max=2147483647):lead_id>/follow-up")
 @login_required
 def set_follow_up(lead_id: int):
     def change(lead, actor, form):
@@ -176,7 +176,7 @@ def set_follow_up(lead_id: int):
 # --- admin: merge and erasure --------------------------------------------------------------
 
 
-@bp.get("/leads/<int:lead_id>/merge")
+@bp.get("/leads/<int(max=2147483647):lead_id>/merge")
 @admin_required
 def merge_confirm(lead_id: int):
     keep = db.get_or_404(Lead, lead_id)
@@ -209,7 +209,7 @@ def _merge_problem(keep: Lead, other: Lead | None, other_id: int) -> str | None:
     return None
 
 
-@bp.post("/leads/<int:lead_id>/merge")
+@bp.post("/leads/<int(max=2147483647):lead_id>/merge")
 @admin_required
 def merge(lead_id: int):
     form = MergeForm()
@@ -234,7 +234,7 @@ def merge(lead_id: int):
     return redirect(url_for("staff.lead", lead_id=lead_id))
 
 
-@bp.get("/leads/<int:lead_id>/erase")
+@bp.get("/leads/<int(max=2147483647):lead_id>/erase")
 @admin_required
 def erase_confirm(lead_id: int):
     lead = db.get_or_404(Lead, lead_id)
@@ -247,7 +247,7 @@ def erase_confirm(lead_id: int):
     return html
 
 
-@bp.post("/leads/<int:lead_id>/erase")
+@bp.post("/leads/<int(max=2147483647):lead_id>/erase")
 @admin_required
 def erase(lead_id: int):
     if not EmptyForm().validate_on_submit():
