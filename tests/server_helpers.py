@@ -171,6 +171,7 @@ def inquiry_form(number: int, tag: str) -> dict[str, str]:
 @dataclass
 class LoadResult:
     acknowledged: set[str] = field(default_factory=set)  # emails whose POST got a 303
+    post_seconds: list[float] = field(default_factory=list)  # latency of each POST
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -194,8 +195,10 @@ def send_inquiry(ports: list[int], number: int, tag: str, result: LoadResult, lo
         form["csrf_token"] = CSRF.search(html).group(1)
         form["form_token"] = FORM_TOKEN.search(html).group(1)
         for _ in range(2 if twice else 1):
+            started = time.monotonic()
             status, _, _ = request(port, "POST", "/inquire", body=form, cookie=cookie)
             with lock:
+                result.post_seconds.append(time.monotonic() - started)
                 result.count(status)
                 if status == 303:
                     result.acknowledged.add(form["email"])

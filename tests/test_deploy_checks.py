@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,16 @@ def test_an_unreachable_database_is_reported():
     with app.app_context():
         [finding] = find_problems(app)
     assert "The database does not answer" in finding.problem
+
+
+def test_every_setting_in_config_is_documented_in_the_readme():
+    names = set(
+        re.findall(
+            r'(?:env_int|env_bool|env_list|os\.environ\.get)\("([A-Z_]+)"',
+            (ROOT / "config.py").read_text(),
+        )
+    )
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.M))
+    assert names - documented == set(), "add these to README.md's configuration table"

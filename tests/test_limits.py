@@ -127,3 +127,10 @@ def test_redis_storage_holds_the_counts(app, database_url, storage):
 def test_limits_can_be_turned_off(app, submit_inquiry):
     assert app.config["RATELIMIT_ENABLED"] is False
     assert [submit_inquiry(email=f"p{n}@example.com").status_code for n in range(7)] == [303] * 7
+
+
+def test_an_unreachable_redis_does_not_turn_patients_away(app, database_url):
+    storage = ("redis://127.0.0.1:1/0", f"clinic-test-{uuid.uuid4().hex}")
+    limited = limited_app(database_url, storage)
+    client = limited.test_client()
+    assert [post_inquiry(client, number=n).status_code for n in range(6)] == [303] * 5 + [429]
