@@ -49,7 +49,7 @@ NETWORK_FILESYSTEMS = {
     "davfs",
     "ncpfs",
 }
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 (a value compared)
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
