@@ -67,6 +67,7 @@ def leads_purge(age: str | None, yes: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from clinic.demo.cli import demo_cli
     from clinic.deploy_checks import check_deploy
     from clinic.notify.cli import outbox_cli
     from clinic.reports.cli import reports_cli
@@ -77,4 +78,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(leads_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(check_deploy)
+    app.cli.add_command(demo_cli)
     app.cli.add_command(reports_cli)

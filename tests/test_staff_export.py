@@ -96,6 +96,16 @@ def test_export_is_audited_with_filters_and_row_count(app, client, casey):
         assert second.detail == "rows=4; filters=none"
 
 
+def test_export_audit_never_records_the_search_text(app, client, casey):
+    with app.app_context():
+        make_lead(name="Searchable Person")
+    export(client, "?q=Searchable+Person&condition=lupus")
+    with app.app_context():
+        [entry] = audit_rows("leads_exported")
+        assert "Searchable" not in entry.detail
+        assert "q=%28search%29" in entry.detail
+
+
 def test_export_needs_a_signed_in_user(client):
     response = client.get("/staff/leads/export.csv")
     assert response.status_code == 302

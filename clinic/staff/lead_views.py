@@ -175,7 +175,10 @@ def export_csv():
     rows, last_id = db.session.execute(
         selected.with_only_columns(func.count(Lead.id), func.max(Lead.id))
     ).one()
-    filters = urlencode(params.query_args()) or "none"
+    # The search text may be a patient's name or phone number: the audit log (which erasure
+    # does not rewrite) records that a search was used, never what was typed.
+    audited = {k: ("(search)" if k == "q" else v) for k, v in params.query_args().items()}
+    filters = urlencode(audited) or "none"
     audit.record("leads_exported", detail=f"rows={rows}; filters={filters}")
     db.session.commit()
     statement = inbox.export_statement(params, ctx).where(Lead.id <= (last_id or 0))

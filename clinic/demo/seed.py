@@ -1,0 +1,337 @@
+"""Filling a database with demo leads fast: rows generated in worker processes, written in bulk.
+
+SQLite gets ``executemany`` on the raw connection, PostgreSQL ``COPY … FROM STDIN``; the ORM
+would spend most of the time building and flushing objects. Batches are committed one by one,
+so memory and SQLite's write-ahead log stay small; a run that is interrupted leaves the batches
+written so far (seed a fresh database again).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from operator import itemgetter
+
+from flask import current_app
+from sqlalchemy import Table, func, inspect, select
+
+from clinic.demo.generate import (
+    BATCH_SIZE,
+    EVENT_COLUMNS,
+    INQUIRY_COLUMNS,
+    LEAD_COLUMNS,
+    Batch,
+    Coordinator,
+    DemoGenerator,
+    DemoPlan,
+)
+from clinic.demo.texts import PHONE_CAPACITY
+from clinic.extensions import db
+from clinic.models import Inquiry, Lead, LeadEvent
+from clinic.reports.facts import calendar_from
+from clinic.staff import accounts
+
+# Invented coordinators who own the demo leads. They get long random passwords nobody knows;
+# `flask users set-password EMAIL` gives one a password to sign in with.
+DEMO_COORDINATORS = (
+    ("Amara Okafor", "amara.okafor@example.org"),
+    ("Diego Ramírez", "diego.ramirez@example.org"),
+    ("Mei Lin", "mei.lin@example.org"),
+    ("Sarah Cohen", "sarah.cohen@example.org"),
+    ("Tomasz Nowak", "tomasz.nowak@example.org"),
+    ("Priya Raman", "priya.raman@example.org"),
+)
+# Generated batches waiting to be written, per worker: enough to keep the writer busy without
+# holding much of a million rows in memory.
+QUEUE_PER_WORKER = 2
+
+
+class SeedRefused(RuntimeError):
+    """Seeding would be unsafe or can't work here; the message says why and what to do."""
+
+
+@dataclass
+class SeedReport:
+    leads: int
+    inquiries: int
+    events: int
+    coordinators: tuple[str, ...]
+    seconds: float
+
+
+def ensure_coordinators() -> tuple[Coordinator, ...]:
+    """The demo coordinators, created when missing (with unusable random passwords)."""
+    found = []
+    for name, email in DEMO_COORDINATORS:
+        user = accounts.find_by_email(email)
+        if user is None:
+            user = accounts.create_user(email, name, "coordinator", secrets.token_urlsafe(32))
+            db.session.flush()
+        found.append(Coordinator(user.id, user.name))
+    db.session.commit()
+    return tuple(found)
+
+
+def check_can_seed(count: int) -> None:
+    """:raise SeedRefused: in production, on an unmigrated or non-empty database, or too big."""
+    if current_app.config.get("CLINIC_ENV") == "production":
+        raise SeedRefused("Demo data is never written in production (CLINIC_CONFIG=production).")
+    if not inspect(db.engine).has_table(Lead.__tablename__):
+        raise SeedRefused(
+            "The database has no tables yet: run `flask --app wsgi db upgrade` first."
+        )
+    existing = db.session.execute(select(func.count()).select_from(Lead)).scalar_one()
+    db.session.rollback()
+    if existing:
+        raise SeedRefused(
+            f"The database already holds {existing:,} leads. Demo data goes into an empty "
+            "database only, so it can't mix with real inquiries: point DATABASE_URL at a new "
+            "one (or delete the development database) and run `flask db upgrade` first."
+        )
+    if not 1 <= count <= PHONE_CAPACITY:
+        raise SeedRefused(f"Choose between 1 and {PHONE_CAPACITY:,} leads.")
+
+
+def seed_demo(
+    count: int,
+    *,
+    seed: int,
+    now: datetime,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SeedReport:
+    """Write ``count`` demo leads with their inquiries and timelines; same seed and ``now``,
+    same rows. ``progress`` is called with the number of leads written by each batch.
+
+    :raise SeedRefused: see :func:`check_can_seed`.
+    """
+    started = time.monotonic()
+    check_can_seed(count)
+    coordinators = ensure_coordinators()
+    config = current_app.config
+    postgres = db.engine.dialect.name == "postgresql"
+    plan = DemoPlan(
+        seed=seed,
+        total=count,
+        now=now,
+        coordinators=coordinators,
+        timezone=config["CLINIC_TIMEZONE"],
+        calendar=calendar_from(config),
+        stamp_suffix="+00" if postgres else "",
+    )
+    firsts = [_next_id(model) for model in (Lead, Inquiry, LeadEvent)]
+    plan = replace(plan, first_lead_id=firsts[0])
+    inquiry_id, event_id = firsts[1], firsts[2]
+    shapes = [_RowShape(model.__table__, columns) for model, columns in _TABLES]
+    db.session.remove()
+    raw = db.engine.raw_connection()
+    try:
+        writer_class = _PostgresWriter if postgres else _SQLiteWriter
+        writer = writer_class(raw, [shape.table.name for shape in shapes])
+        try:
+            for batch, size in _batches(plan, workers):
+                inquiries, events = batch.renumbered(inquiry_id, event_id)
+                inquiry_id += len(inquiries)
+                event_id += len(events)
+                for shape, rows in zip(shapes, (batch.leads, inquiries, events), strict=True):
+                    writer.insert(shape.table.name, shape.columns, shape.rows(rows))
+                writer.batch_done()
+                if progress:
+                    progress(size)
+            writer.finish()
+        except BaseException:
+            writer.abandon()
+            raise
+    finally:
+        raw.close()
+    return SeedReport(
+        leads=count,
+        inquiries=inquiry_id - firsts[1],
+        events=event_id - firsts[2],
+        coordinators=tuple(coordinator.name for coordinator in coordinators),
+        seconds=time.monotonic() - started,
+    )
+
+
+_TABLES = ((Lead, LEAD_COLUMNS), (Inquiry, INQUIRY_COLUMNS), (LeadEvent, EVENT_COLUMNS))
+
+
+def _next_id(model) -> int:
+    return (db.session.execute(select(func.max(model.id))).scalar_one() or 0) + 1
+
+
+# --- generating in parallel ---------------------------------------------------------------
+
+_worker_generator: DemoGenerator | None = None
+
+
+def _start_worker(plan: DemoPlan) -> None:
+    global _worker_generator
+    _worker_generator = DemoGenerator(plan)
+
+
+def _generate(spec: tuple[int, int, int]) -> Batch:
+    number, first_index, size = spec
+    assert _worker_generator is not None
+    return _worker_generator.batch(number, first_index, size)
+
+
+def _specs(total: int) -> Iterator[tuple[int, int, int]]:
+    for number, first in enumerate(range(0, total, BATCH_SIZE)):
+        yield number, first, min(BATCH_SIZE, total - first)
+
+
+def _batches(plan: DemoPlan, workers: int | None) -> Iterator[tuple[Batch, int]]:
+    """Batches in order, generated by ``workers`` processes (0: in this process) while this
+    one writes; results are collected in submission order, so rows don't depend on timing."""
+    specs = list(_specs(plan.total))
+    if workers is None:
+        workers = min(len(specs) - 1, (os.cpu_count() or 1))
+    if workers <= 0:
+        generator = DemoGenerator(plan)
+        for number, first, size in specs:
+            yield generator.batch(number, first, size), size
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(plan,)) as pool:  # fmt: skip
+        pending: deque[tuple[Future, int]] = deque()
+        queue = iter(specs)
+        for spec in queue:
+            pending.append((pool.submit(_generate, spec), spec[2]))
+            if len(pending) >= workers * QUEUE_PER_WORKER:
+                break
+        while pending:
+            future, size = pending.popleft()
+            spec = next(queue, None)
+            if spec is not None:
+                pending.append((pool.submit(_generate, spec), spec[2]))
+            yield future.result(), size
+
+
+# --- writing in bulk ----------------------------------------------------------------------
+
+
+class _RowShape:
+    """Fits generated rows to the table as it is: columns the generator doesn't know get their
+    model default (so a new column with a default doesn't break seeding)."""
+
+    def __init__(self, table: Table, generated: Sequence[str]):
+        self.table = table
+        names = [column.name for column in table.columns]
+        kept = [name for name in generated if name in names]
+        extra = [column for column in table.columns if column.name not in generated]
+        self.columns = kept + [column.name for column in extra]
+        self.extra = tuple(_default(column) for column in extra)
+        self.pick = (
+            None
+            if len(kept) == len(generated)
+            else itemgetter(*[generated.index(name) for name in kept])
+        )
+
+    def rows(self, rows: list[tuple]) -> list[tuple]:
+        if self.pick is not None:
+            rows = [self.pick(row) for row in rows]
+        if self.extra:
+            rows = [row + self.extra for row in rows]
+        return rows
+
+
+def _default(column):
+    default = column.default
+    if default is not None and default.is_scalar:
+        return default.arg
+    if column.nullable:
+        return None
+    raise SeedRefused(
+        f"The demo seeder can't fill {column.table.name}.{column.name}: "
+        "teach clinic/demo/generate.py about it."
+    )
+
+
+class _SQLiteWriter:
+    """Batches committed one by one: SQLite's write-ahead log would otherwise grow to the size
+    of the whole load before its checkpoint."""
+
+    def __init__(self, raw, tables: list[str]):
+        self.connection = raw.driver_connection
+        # A big page cache keeps the random-order index inserts (emails, names) in memory.
+        self.connection.execute("PRAGMA cache_size = -262144")
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        self.connection.executemany(sql, rows)
+
+    def batch_done(self) -> None:
+        self.connection.execute("COMMIT")
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def finish(self) -> None:
+        self.connection.execute("COMMIT")
+        self.connection.execute("PRAGMA cache_size = -2000")
+        # Planner statistics from a sample, so the indexes are chosen well from the start.
+        self.connection.execute("PRAGMA analysis_limit = 2000")
+        self.connection.execute("ANALYZE")
+
+    def abandon(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+
+class _PostgresWriter:
+    """One transaction for the whole load: secondary indexes are dropped first and built again
+    at the end (much faster than keeping them up to date row by row), and a failure leaves the
+    database exactly as it was. A superuser also skips the foreign-key triggers; the rows are
+    consistent by construction (tests check it)."""
+
+    def __init__(self, raw, tables: list[str]):
+        self.connection = raw.driver_connection
+        self.tables = tables
+        self.cursor = self.connection.cursor()
+        execute = self.cursor.execute
+        execute("SET LOCAL synchronous_commit = off")
+        execute("SET LOCAL maintenance_work_mem = '256MB'")
+        if execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+            execute("SET LOCAL session_replication_role = replica")
+        self.indexes = execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid"
+            " WHERE x.indrelid::regclass::text = ANY(%s)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            (tables,),
+        ).fetchall()
+        for name, _ in self.indexes:
+            execute(f'DROP INDEX "{name}"')
+
+    def insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with self.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def batch_done(self) -> None:
+        """Everything is committed at the end."""
+
+    def finish(self) -> None:
+        for _, definition in self.indexes:
+            self.cursor.execute(definition)
+        for table in self.tables:
+            self.cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table}))"
+            )
+        self.connection.commit()
+        self.cursor.execute(f"ANALYZE {', '.join(self.tables)}")
+        self.connection.commit()
+
+    def abandon(self) -> None:
+        self.connection.rollback()

@@ -1,0 +1,276 @@
+"""`flask demo seed`: deterministic, realistic and consistent with what the app itself stores."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+import phonenumbers
+import pytest
+from sqlalchemy import delete, func, select
+
+from clinic.demo.cli import parse_now
+from clinic.demo.seed import DEMO_COORDINATORS
+from clinic.extensions import db
+from clinic.leads import normalise
+from clinic.leads.pipeline import CLOSED_STATUSES, LOST_REASONS, NO_CONTACT_REASONS, STATUSES
+from clinic.models import Inquiry, Lead, LeadEvent, StaffUser
+from clinic.reports.facts import backfill, calendar_from
+from config import ProductionConfig
+
+NOW = "2026-01-15T12:00"
+NOW_UTC = datetime(2026, 1, 15, 17, 0, tzinfo=UTC)  # noon in New York, the clinic's zone
+CONDITION_SLUGS = {
+    "lupus",
+    "multiple-sclerosis",
+    "rheumatoid-arthritis",
+    "knee-osteoarthritis",
+    "copd",
+    "parkinsons-disease",
+    "other",
+}
+
+
+def seed(runner, leads: int, *extra: str):
+    result = runner.invoke(
+        args=["demo", "seed", "--leads", str(leads), "--now", NOW, "--workers", "0", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def all_rows() -> dict[str, list[tuple]]:
+    rows = {}
+    for model in (Lead, Inquiry, LeadEvent):
+        table = model.__table__
+        rows[table.name] = [
+            tuple(row) for row in db.session.execute(select(table).order_by(table.c.id))
+        ]
+    return rows
+
+
+def forget_leads() -> None:
+    for model in (LeadEvent, Inquiry, Lead):
+        db.session.execute(delete(model))
+    db.session.commit()
+
+
+def test_same_seed_same_rows_whether_generated_here_or_in_worker_processes(app, runner):
+    seed(runner, 400, "--seed", "7")
+    with app.app_context():
+        first = all_rows()
+        forget_leads()
+    result = runner.invoke(
+        args=["demo", "seed", "--leads", "400", "--seed", "7", "--now", NOW, "--workers", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert all_rows() == first
+        forget_leads()
+    seed(runner, 400, "--seed", "8")
+    with app.app_context():
+        other = all_rows()
+    assert len(other["leads"]) == 400
+    names = {row[3] for row in first["leads"]}
+    assert len(names & {row[3] for row in other["leads"]}) < 40
+    assert [row[1] for row in first["leads"]] != [row[1] for row in other["leads"]]
+
+
+def test_counts_and_every_lead_consistent_with_its_timeline(app, runner):
+    result = seed(runner, 1500, "--seed", "3")
+    with app.app_context():
+        leads = db.session.execute(select(Lead).order_by(Lead.id)).scalars().all()
+        inquiries = db.session.execute(select(Inquiry).order_by(Inquiry.id)).scalars().all()
+        events = db.session.execute(select(LeadEvent).order_by(LeadEvent.id)).scalars().all()
+        staff = {user.id: user for user in db.session.execute(select(StaffUser)).scalars()}
+    assert len(leads) == 1500
+    assert f"1,500 leads, {len(inquiries):,} inquiries, {len(events):,} timeline entries" in (
+        result.output
+    )
+    assert 1.2 * len(leads) < len(inquiries) < 1.6 * len(leads)
+    by_lead_inquiries = defaultdict(list)
+    for inquiry in inquiries:
+        by_lead_inquiries[inquiry.lead_id].append(inquiry)
+    by_lead_events = defaultdict(list)
+    for event in events:
+        by_lead_events[event.lead_id].append(event)
+
+    for lead in leads:
+        own = by_lead_inquiries[lead.id]
+        timeline = by_lead_events[lead.id]
+        assert lead.inquiry_count == len(own) >= 1
+        assert lead.first_inquiry_at == lead.created_at == own[0].created_at
+        assert lead.last_inquiry_at == own[-1].created_at
+        assert [e.inquiry_id for e in timeline if e.kind == "inquiry"] == [i.id for i in own]
+        assert [e.created_at for e in timeline] == sorted(e.created_at for e in timeline)
+        assert lead.last_activity_at == timeline[-1].created_at <= NOW_UTC
+        assert lead.attempts == sum(1 for e in timeline if e.kind == "contact")
+        assert lead.first_contacted_at == first_contact(timeline)
+        changes = [e for e in timeline if e.kind == "status"]
+        assert lead.status == (changes[-1].to_status if changes else "new")
+        previous = "new"
+        for change in changes:
+            assert change.from_status == previous
+            previous = change.to_status
+        assert (lead.lost_reason is not None) == (lead.status == "lost")
+        assigned = [e for e in timeline if e.kind == "assign"]
+        assert (lead.owner_id is not None) == bool(assigned)
+        if assigned:
+            assert assigned[0].body == f"Assigned to {staff[lead.owner_id].name} (was unassigned)"
+        assert (lead.follow_up_on is not None) == any(e.kind == "follow_up" for e in timeline)
+        assert lead.condition_slug == own[-1].condition_slug
+        assert lead.name == own[-1].name and lead.email == own[-1].email
+
+
+def first_contact(timeline: list[LeadEvent]) -> datetime | None:
+    """The first call, or the first status change away from new that counts as contact."""
+    for event in timeline:
+        if event.kind == "contact":
+            return event.created_at
+        if event.kind == "status" and event.from_status == "new" and event.to_status != "new":
+            no_contact = event.to_status == "lost" and event.body in {
+                f"Reason: {LOST_REASONS[reason]}" for reason in NO_CONTACT_REASONS
+            }
+            if not no_contact:
+                return event.created_at
+    return None
+
+
+def test_keys_are_what_the_intake_would_store_and_contact_details_are_unique(app, runner):
+    seed(runner, 2000, "--seed", "5")
+    with app.app_context():
+        leads = db.session.execute(select(Lead)).scalars().all()
+    for lead in leads:
+        assert lead.name_key == normalise.fold(lead.name)
+        assert lead.email_key == normalise.email_key(lead.email)
+        assert lead.email == normalise.normalise_email(lead.email)
+        assert lead.email.rsplit("@", 1)[1] in ("example.com", "example.org", "example.net")
+        if lead.phone:
+            assert lead.phone == normalise.normalise_phone(lead.phone, "US")
+            assert lead.phone_digits == normalise.phone_digits(lead.phone)
+            assert lead.phone[5:8] == "555"
+            assert phonenumbers.region_code_for_number(phonenumbers.parse(lead.phone)) == "US"
+        else:
+            assert lead.preferred_contact == "email"
+    emails = [lead.email_key for lead in leads]
+    phones = [lead.phone_digits for lead in leads if lead.phone_digits]
+    assert len(set(emails)) == len(emails)
+    assert len(set(phones)) == len(phones) > 0.85 * len(leads)
+
+
+def test_data_looks_like_a_real_clinic(app, runner):
+    seed(runner, 3000, "--seed", "11")
+    with app.app_context():
+        leads = db.session.execute(select(Lead)).scalars().all()
+        inquiries = db.session.execute(select(Inquiry)).scalars().all()
+        events = Counter(db.session.execute(select(LeadEvent.kind)).scalars())
+        owners = set(db.session.execute(select(Lead.owner_id)).scalars())
+        coordinators = db.session.execute(select(StaffUser)).scalars().all()
+    conditions = Counter(lead.condition_slug for lead in leads)
+    assert set(conditions) == CONDITION_SLUGS
+    assert 0.12 < conditions["lupus"] / len(leads) < 0.18
+    statuses = Counter(lead.status for lead in leads)
+    assert set(statuses) == set(STATUSES)
+    top = {status for status, _ in statuses.most_common(3)}
+    assert top == {"new", "contacted", "lost"}
+    assert sum(statuses[s] for s in CLOSED_STATUSES) > statuses["treated"] > 0
+    scripts = {script_of(ch) for lead in leads for ch in lead.name if ch.isalpha()}
+    assert {"LATIN", "CJK", "ARABIC", "CYRILLIC", "GREEK", "HEBREW", "DEVANAGARI"} <= scripts
+    assert any(ch in lead.name for lead in leads for ch in "éñøłễ")
+    assert {kind for kind in events} >= {"inquiry", "assign", "contact", "status", "note"}
+    assert {kind for kind in events} >= {"follow_up"}
+    assert {c.email for c in coordinators} == {email for _, email in DEMO_COORDINATORS}
+    assert owners - {None} == {c.id for c in coordinators}
+    assert all(
+        not c.password_hash.startswith("!") and len(c.password_hash) > 50 for c in coordinators
+    )
+    years = Counter(lead.created_at.year for lead in leads)
+    assert set(years) == {2023, 2024, 2025, 2026}
+    assert min(lead.created_at for lead in leads) > datetime(2023, 1, 14, tzinfo=UTC)
+    pages = Counter(inquiry.submitted_from for inquiry in inquiries)
+    assert pages["/conditions/lupus"] > 0 and pages["/inquire"] > 0
+    assert sum(1 for i in inquiries if i.utm_source) > 0.3 * len(inquiries)
+    assert sum(1 for i in inquiries if i.message) > 0.8 * len(inquiries)
+    follow_ups = [lead.follow_up_on for lead in leads if lead.follow_up_on]
+    around_today = [day for day in follow_ups if abs((day - NOW_UTC.date()).days) <= 21]
+    assert len(around_today) > 0.2 * len(follow_ups)
+
+
+def script_of(character: str) -> str:
+    name = unicodedata.name(character, "")
+    return "CJK" if name.startswith(("CJK", "HANGUL", "HIRAGANA")) else name.split(" ")[0]
+
+
+def test_report_facts_match_what_the_reports_backfill_computes(app, runner):
+    seed(runner, 800, "--seed", "9")
+    facts = select(
+        Lead.id,
+        Lead.furthest_stage,
+        Lead.business_seconds_to_contact,
+        Lead.first_campaign,
+        Lead.first_article,
+        Lead.first_landing_page,
+    ).order_by(Lead.id)
+    with app.app_context():
+        before = db.session.execute(facts).all()
+        report = backfill(calendar_from(app.config), recompute=True)
+        db.session.commit()
+        after = db.session.execute(facts).all()
+    assert report.speeds > 0
+    assert sum(1 for row in before if row.furthest_stage >= 2) > 50
+    assert sum(1 for row in before if row.first_campaign) > 200
+    assert after == before
+
+
+def test_refuses_a_database_that_already_holds_leads(app, runner):
+    seed(runner, 5)
+    result = runner.invoke(args=["demo", "seed", "--leads", "5", "--now", NOW])
+    assert result.exit_code == 1
+    assert "already holds 5 leads" in result.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Lead)).scalar_one() == 5
+
+
+def test_refuses_production(database_url):
+    from clinic import create_app
+
+    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 40)
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--leads", "5", "--now", NOW])
+    assert result.exit_code == 1
+    assert "never written in production" in result.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Lead)).scalar_one() == 0
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--leads", "0"], "0 is not in the range x>=1"),
+        (["--leads", "5", "--now", "next tuesday"], "give a date such as 2026-01-15"),
+        ([], "Missing option '--leads'"),
+    ],
+)
+def test_bad_options_are_explained(runner, args, message):
+    result = runner.invoke(args=["demo", "seed", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_now_is_read_in_clinic_time_unless_it_says_otherwise():
+    zone = "America/New_York"
+    assert parse_now("2026-01-15", zone) == datetime(2026, 1, 15, 5, 0, tzinfo=UTC)
+    assert parse_now("2026-07-15T09:30", zone) == datetime(2026, 7, 15, 13, 30, tzinfo=UTC)
+    assert parse_now("2026-07-15T09:30+00:00", zone) == datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
+
+
+def test_export_has_one_row_per_seeded_lead_at_ten_thousand(app, runner):
+    seed(runner, 10_000, "--seed", "2")
+    result = runner.invoke(args=["leads", "export", "--format", "jsonl"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert len(lines) == 10_000
+    ids = [json.loads(line)["id"] for line in lines]
+    assert ids == sorted(ids) and len(set(ids)) == 10_000
