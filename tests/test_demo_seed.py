@@ -274,3 +274,17 @@ def test_export_has_one_row_per_seeded_lead_at_ten_thousand(app, runner):
     assert len(lines) == 10_000
     ids = [json.loads(line)["id"] for line in lines]
     assert ids == sorted(ids) and len(set(ids)) == 10_000
+
+
+def test_every_lead_id_gets_its_own_valid_us_number():
+    from math import gcd
+
+    from clinic.demo.generate import PHONE_STEP
+    from clinic.demo.texts import AREA_CODES, PHONE_CAPACITY
+
+    assert gcd(PHONE_STEP, PHONE_CAPACITY) == 1  # the id → number map is one-to-one
+    for area in AREA_CODES:
+        for line in ("0000", "0142", "9999"):
+            number = phonenumbers.parse(f"+1{area}555{line}")
+            assert phonenumbers.is_valid_number(number), number
+            assert phonenumbers.region_code_for_number(number) == "US"

@@ -28,11 +28,11 @@ from clinic.demo.generate import (
     INQUIRY_COLUMNS,
     LEAD_COLUMNS,
     Batch,
-    Coordinator,
     DemoGenerator,
     DemoPlan,
 )
 from clinic.demo.texts import PHONE_CAPACITY
+from clinic.demo.timeline import Coordinator
 from clinic.extensions import db
 from clinic.models import Inquiry, Lead, LeadEvent
 from clinic.reports.facts import calendar_from
