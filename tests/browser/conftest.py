@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from clinic.extensions import db
-from clinic.leads import intake
-from clinic.models import Lead, utcnow
+from clinic.leads import actions, intake
+from clinic.models import StaffUser, utcnow
+from clinic.staff.lead_forms import clinic_today
 from tests.staff_helpers import DEFAULT_PASSWORD, make_staff
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,13 +255,24 @@ MESSAGES = {
 }
 
 
+# Next follow-ups, in days from today (negative: overdue).
+FOLLOW_UP_IN_DAYS = {"Helen Park": 0, "Robert Lindqvist": 2, "Aisha Rahman": -1}
+
+
 @pytest.fixture
-def seeded_leads(app) -> dict[str, int]:
-    """A realistic inbox: eight fictional leads across the pipeline; name -> lead id."""
+def seeded_leads(app, staff) -> dict[str, int]:
+    """A realistic inbox: eight fictional leads across the pipeline; name -> lead id.
+
+    The two newest are new and unassigned; the others were called, moved on and given to the
+    coordinator through the same pipeline actions staff use, so their timelines are real.
+    """
     ids = {}
     now = utcnow()
     with app.app_context():
-        for name, email, phone, condition, _status, days_ago in FICTIONAL_LEADS:
+        coordinator = db.session.get(StaffUser, staff["coordinator"].id)
+        admin = db.session.get(StaffUser, staff["admin"].id)
+        for name, email, phone, condition, status, days_ago in FICTIONAL_LEADS:
+            received = now - timedelta(days=days_ago, hours=days_ago % 5)
             result = intake.record_inquiry(
                 intake.InquiryData(
                     name=name,
@@ -275,16 +287,27 @@ def seeded_leads(app) -> dict[str, int]:
                     if days_ago % 2
                     else intake.Attribution(),
                 ),
-                now=now - timedelta(days=days_ago, hours=days_ago % 5),
+                now=received,
             )
-            ids[name] = result.lead.id
-        for name, *_rest, status, _days in FICTIONAL_LEADS:
-            if status != "new":
-                lead = db.session.get(Lead, ids[name])
-                lead.status = status
-                if status == "lost":
-                    lead.lost_reason = "cost"
-        db.session.commit()
+            lead = result.lead
+            ids[name] = lead.id
+            if status == "new":
+                continue
+            actions.assign_owner(lead, coordinator, admin, now=received + timedelta(minutes=5))
+            actions.log_contact(
+                lead, "call", "reached", coordinator, now=received + timedelta(minutes=40)
+            )
+            actions.change_status(
+                lead,
+                status,
+                coordinator,
+                lost_reason="cost" if status == "lost" else None,
+                now=received + timedelta(hours=1),
+            )
+            if name in FOLLOW_UP_IN_DAYS:
+                on = clinic_today() + timedelta(days=FOLLOW_UP_IN_DAYS[name])
+                actions.set_follow_up(lead, on, coordinator, now=received + timedelta(hours=1))
+            db.session.commit()
     return ids
 
 

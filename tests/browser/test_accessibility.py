@@ -55,6 +55,13 @@ def visit(page, path: str, status: int = 200) -> None:
 
 
 ALL_PUBLIC = [*PUBLIC_PAGES, (FORM_WITH_ERRORS, 422)]
+SCREENSHOT_NAMES = {
+    "/": "home",
+    "/conditions/": "conditions",
+    "/conditions/lupus": "lupus-article",
+    FORM_WITH_ERRORS: "form-with-errors",
+    "/no-such-page": "not-found",
+}
 
 
 @pytest.mark.parametrize(("path", "status"), ALL_PUBLIC, ids=[p for p, _ in ALL_PUBLIC])
@@ -70,6 +77,8 @@ def test_public_page_on_a_phone(open_page, path, status):
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     if path not in ("/inquire", FORM_WITH_ERRORS):
         expect(page.get_by_role("link", name="Request a consultation").first).to_be_visible()
+    if path in SCREENSHOT_NAMES:
+        screenshot(page, f"phone-{SCREENSHOT_NAMES[path]}", full_page=False)
     scroll_width, viewport_width = no_horizontal_scroll(page)
     assert scroll_width <= 375, f"{path} scrolls sideways: {scroll_width}px wide at 375px"
     assert viewport_width == 375
@@ -81,6 +90,7 @@ def test_public_page_on_a_phone(open_page, path, status):
 def test_key_public_pages_on_a_desktop_are_accessible(open_page, path):
     page = open_page(viewport=DESKTOP)
     visit(page, path)
+    screenshot(page, f"desktop-{SCREENSHOT_NAMES[path]}", full_page=False)
     violations = axe_violations(page)
     assert not violations, describe_violations(violations)
 

@@ -35,7 +35,6 @@ def test_patient_reads_lupus_article_and_sends_the_form_with_the_keyboard_only(o
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lupus")
     expect(page.get_by_role("navigation", name="On this page")).to_be_visible()
     expect(page.get_by_role("heading", name="References")).to_be_attached()
-    screenshot(page, "phone-lupus-article-top", full_page=False)
 
     # The first Tab reaches the skip link; the article's own call to action jumps to the form.
     page.keyboard.press("Tab")
@@ -102,7 +101,6 @@ def test_invalid_inquiry_shows_errors_a_screen_reader_finds(open_page, app):
     )
     # The script moves focus to the summary so a screen reader reads it first.
     assert focused_id(page) == "error-summary"
-    screenshot(page, "phone-form-with-errors", full_page=False)
 
     name = page.get_by_role("textbox", name="Full name")
     expect(name).to_have_attribute("aria-invalid", "true")

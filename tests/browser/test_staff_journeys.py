@@ -41,7 +41,16 @@ def test_coordinator_finds_a_lead_logs_a_call_changes_status_and_sets_a_follow_u
     page.goto("/staff/leads")
     expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
     expect(page.get_by_role("link", name="Maria Delgado")).to_be_visible()
-    screenshot(page, "staff-inbox")
+    screenshot(page, "staff-inbox", full_page=False)
+
+    # The table's header row stays in view while the rows scroll under it.
+    page.set_viewport_size({"width": DESKTOP["width"], "height": 420})
+    page.locator("table.leads-table tbody tr").last.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 200)
+    header = page.locator("table.leads-table thead th").nth(1)
+    expect(header).to_be_in_viewport()
+    assert abs(header.bounding_box()["y"]) < 1, header.bounding_box()
+    page.set_viewport_size(DESKTOP)
 
     # Search by phone number typed the way someone reads it off a sticky note.
     search = page.get_by_role("searchbox", name="Search")
@@ -88,7 +97,8 @@ def test_coordinator_finds_a_lead_logs_a_call_changes_status_and_sets_a_follow_u
     expect(timeline).to_contain_text("Talked through the lupus trial results.")
     expect(timeline).to_contain_text("to Consult booked")
     expect(timeline).to_contain_text(f"Next follow-up {follow_up_on:%a %-d %b %Y}")
-    screenshot(page, "staff-lead-record")
+    screenshot(page, "staff-lead-record", full_page=False)
+    screenshot(page, "staff-lead-record-full")
 
     with app.app_context():
         lead = db.session.get(Lead, lead_id)
