@@ -187,6 +187,7 @@ def test_the_patient_never_waits_for_a_silent_mail_server(app, submit_inquiry):
         assert len(outbox_rows()) == 2  # stored; retried by `outbox send` if this try fails
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_login_is_used_when_a_mail_username_is_set(app, ctx):
     server = MailServer(require_auth=True)
     server.start()
