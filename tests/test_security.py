@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from clinic import create_app
 from clinic.extensions import db
-from clinic.models import AuditEntry
+from clinic.models import AuditEntry, Inquiry
 from config import ProductionConfig, TestingConfig
+from tests.conftest import csrf_token_from, form_token_from, valid_inquiry
 from tests.staff_helpers import make_staff, sign_in
 
 LIBRARY_WORDS = ("Traceback", "sqlalchemy", "SQLAlchemy", "sqlite3", "psycopg", "Werkzeug", "jinja")
@@ -207,3 +208,32 @@ def test_bad_csrf_token_gets_the_400_page(client):
     response = client.post("/staff/login", data={"email": "a@b.test", "password": "x"})
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
+
+
+def test_production_behind_a_proxy_accepts_a_same_origin_https_inquiry(app, database_url):
+    production = create_app(
+        ProductionConfig,
+        SECRET_KEY="p" * 64,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        TRUSTED_PROXIES=1,
+        TRUSTED_HOSTS=["clinic.example.org"],
+        RATELIMIT_ENABLED=False,
+    )
+    client = production.test_client()
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
+    base = "http://clinic.example.org"  # plain HTTP between nginx and gunicorn
+    html = client.get("/inquire", base_url=base, headers=proxy).get_data(as_text=True)
+    data = valid_inquiry(csrf_token=csrf_token_from(html), form_token=form_token_from(html))
+    # The secure session cookie was set because the proxy said the visitor used HTTPS.
+    without_referer = client.post("/inquire", base_url=base, headers=proxy, data=data)
+    assert without_referer.status_code == 400  # Flask-WTF's HTTPS referrer check
+    sent = client.post(
+        "/inquire",
+        base_url=base,
+        headers={**proxy, "Referer": "https://clinic.example.org/inquire"},
+        data=data,
+    )
+    assert sent.status_code == 303
+    assert sent.headers["Location"] == "/inquire/thanks"
+    with production.app_context():
+        assert db.session.execute(select(func.count(Inquiry.id))).scalar_one() == 1
