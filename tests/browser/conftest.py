@@ -159,6 +159,8 @@ def open_page(browser, live_server, app):
         contexts.append(context)
         page = context.new_page()
         page.problems = PageProblems(page)
+        # Forms marked data-confirm ask first (clinic.js); a test that submits one means it.
+        page.on("dialog", lambda dialog: dialog.accept())
         pages.append(page)
         return page
 

@@ -12,13 +12,14 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from clinic.extensions import db
-from clinic.models import Lead, LeadEvent
+from clinic.models import Lead, LeadEvent, StaffUser
 from clinic.staff.lead_forms import clinic_today
 from tests.browser.conftest import (
     ADMIN_EMAIL,
     COORDINATOR_EMAIL,
     DESKTOP,
     TABLET,
+    no_horizontal_scroll,
     screenshot,
     sign_in,
 )
@@ -53,9 +54,9 @@ def test_coordinator_finds_a_lead_logs_a_call_changes_status_and_sets_a_follow_u
     page.set_viewport_size(DESKTOP)
 
     # Search by phone number typed the way someone reads it off a sticky note.
-    search = page.get_by_role("searchbox", name="Search")
-    search.fill("212.555.0147")
-    search.press("Enter")
+    page.get_by_role("searchbox", name="Search").focus()
+    page.keyboard.type("212.555.0147")
+    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/staff/leads\?.*q=212\.555\.0147"))
     rows = page.locator("table.leads-table tbody tr")
     expect(rows).to_have_count(1)
@@ -67,19 +68,28 @@ def test_coordinator_finds_a_lead_logs_a_call_changes_status_and_sets_a_follow_u
     expect(page.get_by_role("heading", level=1)).to_have_text("Maria Delgado")
     expect(page.locator(".lead-contact")).to_contain_text("maria.delgado@example.com")
 
-    # Log a call.
+    # Log a call: the keyboard only, from the first control of the form.
     contact = page.locator(
         "form.action-form", has=page.get_by_role("heading", name="Log a contact")
     )
-    contact.get_by_label("How").select_option("call")
-    contact.get_by_label("Outcome").select_option("reached")
-    contact.get_by_label("Note (optional)").fill("Talked through the lupus trial results.")
-    submit_with_keyboard(contact)
+    contact.get_by_label("How").focus()
+    expect(contact.get_by_label("How")).to_have_value("call")
+    page.keyboard.press("Tab")
+    expect(contact.get_by_label("Outcome")).to_be_focused()
+    expect(contact.get_by_label("Outcome")).to_have_value("reached")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Talked through the lupus trial results.")
+    page.keyboard.press("Tab")
+    expect(contact.get_by_role("button", name="Log attempt")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Phone call logged (reached); attempt 1.")
 
     # Change the status.
     status = page.locator("form.action-form", has=page.get_by_role("heading", name="Change status"))
-    status.get_by_label("Status", exact=True).select_option("consult_booked")
+    status.get_by_label("Status", exact=True).focus()
+    page.keyboard.press("ArrowDown")  # New -> Contacted
+    page.keyboard.press("ArrowDown")  # Contacted -> Consult booked
+    expect(status.get_by_label("Status", exact=True)).to_have_value("consult_booked")
     submit_with_keyboard(status)
     expect(page.get_by_role("status")).to_contain_text("Status is now Consult booked")
 
@@ -88,7 +98,9 @@ def test_coordinator_finds_a_lead_logs_a_call_changes_status_and_sets_a_follow_u
     follow_up = page.locator(
         "form.action-form", has=page.get_by_role("heading", name="Next follow-up")
     )
-    follow_up.get_by_label("Next follow-up").fill(follow_up_on.isoformat())
+    follow_up.get_by_label("Next follow-up").focus()
+    page.keyboard.type(follow_up_on.strftime("%m%d%Y"))  # month, day, year segments (en-US)
+    expect(follow_up.get_by_label("Next follow-up")).to_have_value(follow_up_on.isoformat())
     submit_with_keyboard(follow_up)
     expect(page.get_by_role("status")).to_contain_text("Next follow-up set for")
 
@@ -153,6 +165,10 @@ def test_inbox_select_all_and_bulk_assign_by_keyboard(open_page, app, staff, see
     sign_in(page, ADMIN_EMAIL)
     page.goto("/staff/leads?status=new")
     screenshot(page, "staff-inbox-tablet", full_page=False)
+    # At 200% zoom (640 CSS px) the page itself never scrolls sideways; the table may.
+    page.set_viewport_size({"width": 640, "height": 800})
+    assert no_horizontal_scroll(page)[0] <= 640
+    page.set_viewport_size(TABLET)
     select_all = page.get_by_role("checkbox", name="Select all leads on this page")
     select_all.focus()
     page.keyboard.press("Space")
@@ -160,7 +176,11 @@ def test_inbox_select_all_and_bulk_assign_by_keyboard(open_page, app, staff, see
     expect(boxes).to_have_count(2)
     for index in range(2):
         expect(boxes.nth(index)).to_be_checked()
-    # New leads are shared out to coordinators as they arrive; hand both to the admin.
+    boxes.nth(1).press("Space")
+    assert select_all.evaluate("box => box.indeterminate")
+    boxes.nth(1).press("Space")
+    expect(select_all).to_be_checked()
+    # Hand both new leads to the admin.
     page.get_by_label("Assign to").select_option(label="Alex Rivera")
     page.get_by_role("button", name="Assign selected").press("Enter")
     expect(page.get_by_role("status")).to_contain_text("2 leads")
@@ -182,3 +202,16 @@ def test_staff_sign_in_works_without_javascript(open_page, staff):
     screenshot(page, "staff-sign-in-error", full_page=False)
     sign_in(page, COORDINATOR_EMAIL)
     expect(page.get_by_role("navigation", name="Staff")).to_be_visible()
+
+
+def test_deactivating_a_colleague_asks_first(open_page, app, staff):
+    page = open_page(viewport=DESKTOP)
+    sign_in(page, ADMIN_EMAIL)
+    page.goto(f"/staff/users/{staff['coordinator'].id}")
+    questions = []
+    page.on("dialog", lambda dialog: questions.append(dialog.message))
+    page.get_by_role("button", name="Deactivate Casey Morgan").press("Enter")
+    expect(page.get_by_role("button", name="Reactivate Casey Morgan")).to_be_visible()
+    assert questions == ["Deactivate Casey Morgan? They are signed out everywhere at once."]
+    with app.app_context():
+        assert db.session.get(StaffUser, staff["coordinator"].id).active is False
