@@ -216,9 +216,13 @@ def run_load(
     tag: str = "run",
     stop: threading.Event | None = None,
     double_every: int = 10,
+    result: LoadResult | None = None,
 ) -> LoadResult:
-    """`clients` threads share the inquiries; every `double_every`-th is posted twice."""
-    result = LoadResult()
+    """`clients` threads share the inquiries; every `double_every`-th is posted twice.
+
+    Pass `result` to watch progress from another thread while the load runs.
+    """
+    result = result if result is not None else LoadResult()
     lock = threading.Lock()
     queue = list(numbers)
     queue_lock = threading.Lock()

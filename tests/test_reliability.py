@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.models import Inquiry, Lead, OutboxMessage
-from tests.server_helpers import Gunicorn, run_load, server_environment
+from tests.server_helpers import Gunicorn, LoadResult, run_load, server_environment
 
 INQUIRIES = 1000
 CLIENTS = 16
@@ -63,20 +63,19 @@ def test_1000_concurrent_inquiries_are_stored_once_each(app, database_url):
 def test_sigterm_during_load_drops_no_acknowledged_inquiry(app, database_url):
     tag = uuid.uuid4().hex[:8]
     server = Gunicorn(server_environment(database_url), workers=WORKERS).start()
-    outcome = {}
+    result = LoadResult()
 
     def load():
-        outcome["result"] = run_load(
-            [server.port], range(600), clients=CLIENTS, tag=tag, double_every=0
-        )
+        run_load([server.port], range(600), clients=CLIENTS, tag=tag, double_every=0, result=result)
 
     loader = threading.Thread(target=load)
     loader.start()
-    time.sleep(1.5)  # mid-load
-    server.terminate()
+    deadline = time.monotonic() + 60
+    while len(result.acknowledged) < 50 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    server.terminate()  # mid-load: 50 patients answered, hundreds still coming
     loader.join(120)
     exit_code = server.stop()
-    result = outcome["result"]
     assert 0 < len(result.acknowledged) < 600, "the shutdown should land mid-load"
     assert exit_code == 0
     with app.app_context():
