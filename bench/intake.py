@@ -1,0 +1,94 @@
+"""Intake throughput against a bare Flask baseline: the same client load on both.
+
+Each simulated patient loops for a fixed time: GET the form (keeping the session cookie and
+every hidden field, as a browser would), POST it, expect 303. The clinic runs as configured
+except for rate limits (16 patients behind one loopback address would be throttled); the
+baseline (bench/baseline_app.py) stores one row per post and nothing else. Both get a fresh
+database of the same kind, gunicorn with 4 sync workers, and 16 clients.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import create_engine, text
+
+from bench.baseline_app import TABLE_SQL
+from bench.server import Server, environment, fetch, hidden_fields, session_cookie
+
+
+@dataclass
+class Throughput:
+    name: str
+    cycles: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.cycles / self.seconds if self.seconds else 0.0
+
+
+def patient_form(tag: str, number: int) -> dict[str, str]:
+    return {
+        "name": f"Intake Patient {number}",
+        "email": f"intake-{tag}-{number}@example.com",
+        "condition": "lupus",
+        "message": "What do the studies show for lupus? I was diagnosed in 2019.",
+        "preferred_contact": "email",
+        "best_time": "morning",
+        "payment": "not_sure",
+        "consent": "y",
+    }
+
+
+def run_cycles(name: str, port: int, *, seconds: float, clients: int, tag: str) -> Throughput:
+    """``clients`` threads doing form-and-post cycles for ``seconds``."""
+    result = Throughput(name)
+    lock = threading.Lock()
+    counter = iter(range(10**9))
+    deadline = time.monotonic() + seconds
+
+    def patient() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                number = next(counter)
+            try:
+                page = fetch(port, "/inquire")
+                form = {**patient_form(tag, number), **hidden_fields(page.body)}
+                answer = fetch(port, "/inquire", cookie=session_cookie(page), form=form)
+            except OSError as error:
+                with lock:
+                    result.failures.append(f"{type(error).__name__}: {error}")
+                continue
+            with lock:
+                if page.status == 200 and answer.status == 303:
+                    result.cycles += 1
+                else:
+                    result.failures.append(f"GET {page.status}, POST {answer.status}")
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=patient) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def compare(database_url: str, *, seconds: float, clients: int = 16, workers: int = 4):
+    """The clinic's and the baseline's throughput on one freshly migrated database."""
+    tag = f"{int(time.time())}"
+    with Server(environment(database_url), workers=workers) as server:
+        clinic = run_cycles("clinic", server.port, seconds=seconds, clients=clients, tag=tag)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(TABLE_SQL[engine.dialect.name]))
+    engine.dispose()
+    with Server(environment(database_url), app="bench.baseline_app:app", workers=workers,
+                ready="/inquire") as server:  # fmt: skip
+        baseline = run_cycles("baseline", server.port, seconds=seconds, clients=clients, tag=tag)
+    return clinic, baseline

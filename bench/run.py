@@ -1,0 +1,234 @@
+"""Issue 6's benchmark: every page's server time at a million leads, the export and the intake.
+
+    .venv/bin/python bench/run.py --leads 1000000 --db sqlite
+    .venv/bin/python bench/run.py --leads 1000000 --db postgres
+
+Seeds the database with `flask demo seed` once (SQLite: bench/data/clinic-<N>.db; PostgreSQL:
+the `clinic_bench` database) and reuses it while it holds exactly N leads; `--fresh` seeds
+again. Starts gunicorn (2 sync workers) on a free port, signs in as a demo coordinator, warms
+every page up, then requests each page --repeat times in rounds and prints median and p95.
+The export runs on a fresh single-worker gunicorn, so the worker's peak RSS (VmHWM) is the
+export's. The intake comparison runs the clinic and bench/baseline_app.py on a fresh empty
+database each. Times are measured by the client over loopback (see bench/server.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+
+from bench import intake  # noqa: E402
+from bench.pages import BENCH_PASSWORD, COORDINATOR_EMAIL, Page, check, gather_facts, pages  # noqa: E402
+from bench.server import Server, environment, fetch, sign_in  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+BENCH_DATABASE = "clinic_bench"
+INTAKE_DATABASE = "clinic_bench_intake"
+
+
+def flask(url: str, *args: str, show: bool = False) -> None:
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    subprocess.run(command, cwd=ROOT, env=environment(url), check=True, capture_output=not show)
+
+
+def lead_count(url: str) -> int | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM leads")).scalar_one()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def recreate_postgres(name: str) -> None:
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(kind: str, leads: int, seed: int, fresh: bool) -> tuple[str, float | None]:
+    """The benchmark database holding ``leads`` demo leads, and the seconds seeding took
+    (None when an earlier run's database was reused)."""
+    if kind == "sqlite":
+        DATA.mkdir(exist_ok=True)
+        path = DATA / f"clinic-{leads}.db"
+        url = f"sqlite:///{path}"
+        if fresh or lead_count(url) != leads:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
+        if fresh or lead_count(url) != leads:
+            recreate_postgres(BENCH_DATABASE)
+    flask(url, "db", "upgrade")
+    if lead_count(url) == leads:
+        return url, None
+    flask(url, "content", "sync")
+    started = time.monotonic()
+    flask(url, "demo", "seed", "--leads", str(leads), "--seed", str(seed), show=True)
+    return url, time.monotonic() - started
+
+
+def bench_facts(url: str):
+    """Give the demo coordinator a known password, and pick what the pages show."""
+    from clinic import create_app
+    from clinic.extensions import db
+    from clinic.staff import accounts
+    from config import DevelopmentConfig
+
+    app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        user = accounts.find_by_email(COORDINATOR_EMAIL)
+        accounts.set_password(user, BENCH_PASSWORD)
+        db.session.commit()
+        facts = gather_facts()
+        db.engine.dispose()
+    return facts
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def time_pages(url: str, page_list: list[Page], repeat: int, warmup: int, workers: int):
+    """{page key: [seconds, …]}: every page checked, warmed up, then timed in rounds."""
+    timings: dict[str, list[float]] = {page.key: [] for page in page_list}
+    with Server(environment(url), workers=workers) as server:
+        cookie = sign_in(server.port, COORDINATOR_EMAIL, BENCH_PASSWORD)
+        for page in page_list:
+            for attempt in range(max(warmup, 1)):
+                answer = fetch(server.port, page.path, cookie=cookie)
+                problem = check(page, answer.status, answer.body) if attempt == 0 else None
+                if problem:
+                    raise SystemExit(f"benchmark page is wrong: {problem}")
+        for _ in range(repeat):
+            for page in page_list:
+                timings[page.key].append(fetch(server.port, page.path, cookie=cookie).seconds)
+    return timings
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def time_export(url: str) -> dict[str, float]:
+    """Stream the CSV of every lead from a fresh one-worker gunicorn; count rows as they come."""
+    with Server(environment(url), workers=1, timeout=600) as server:
+        cookie = sign_in(server.port, COORDINATOR_EMAIL, BENCH_PASSWORD)
+        worker = server.worker_pids()[0]
+        before = peak_rss_mb(worker)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+        started = time.perf_counter()
+        connection.request("GET", "/staff/leads/export.csv?status=all", headers={"Cookie": cookie})
+        response = connection.getresponse()
+        first = response.read(1)
+        first_byte = time.perf_counter() - started
+        lines = first.count(b"\n")
+        while chunk := response.read(1 << 16):
+            lines += chunk.count(b"\r\n")
+        seconds = time.perf_counter() - started
+        connection.close()
+        if response.status != 200:
+            raise SystemExit(f"export answered HTTP {response.status}")
+        peak = peak_rss_mb(worker)
+    rows = lines - 1  # the header
+    return {"rows": rows, "seconds": seconds, "rate": rows / seconds,
+            "first_byte": first_byte, "peak_mb": peak, "idle_mb": before}  # fmt: skip
+
+
+def time_intake(kind: str, seconds: float) -> tuple[intake.Throughput, intake.Throughput]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="clinic-intake-") as folder:
+            url = f"sqlite:///{folder}/intake.db"
+            flask(url, "db", "upgrade")
+            flask(url, "content", "sync")
+            return intake.compare(url, seconds=seconds)
+    recreate_postgres(INTAKE_DATABASE)
+    try:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{INTAKE_DATABASE}"
+        flask(url, "db", "upgrade")
+        flask(url, "content", "sync")
+        return intake.compare(url, seconds=seconds)
+    finally:
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{INTAKE_DATABASE}" WITH (FORCE)')
+
+
+def machine() -> str:
+    info = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                  if line.startswith("model name")), "unknown CPU")  # fmt: skip
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))  # fmt: skip
+    return f"{os.cpu_count()} cores ({model}), {int(memory) / 1024 / 1024:.0f} GB RAM"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the pages")
+    parser.add_argument("--intake-seconds", type=float, default=20)
+    parser.add_argument("--fresh", action="store_true", help="seed again even if reusable")
+    parser.add_argument("--skip", nargs="*", default=(), choices=("pages", "export", "intake"))
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f} at start")
+    url, seeded = prepare(args.db, args.leads, args.seed, args.fresh)
+    print(f"database: {args.db}, {args.leads:,} leads"
+          + (f", seeded in {seeded:.0f} s" if seeded else " (reused)"))  # fmt: skip
+
+    if "pages" not in args.skip:
+        facts = bench_facts(url)
+        page_list = pages(facts)
+        timings = time_pages(url, page_list, args.repeat, args.warmup, args.workers)
+        print("\n| page | target | median | p95 | |\n|---|---:|---:|---:|---|")
+        for page in page_list:
+            values = [seconds * 1000 for seconds in timings[page.key]]
+            median = statistics.median(values)
+            verdict = "✓" if median <= page.target_ms else "✗ over target"
+            print(f"| {page.title} | ≤ {page.target_ms:.0f} ms | {median:.1f} ms | "
+                  f"{percentile(values, 0.95):.1f} ms | {verdict} |")  # fmt: skip
+    if "export" not in args.skip:
+        export = time_export(url)
+        print(f"\nexport: {export['rows']:,} rows in {export['seconds']:.1f} s = "
+              f"{export['rate']:,.0f} rows/s; first byte after {export['first_byte'] * 1000:.0f} "
+              f"ms; worker peak RSS {export['peak_mb']:.0f} MB "
+              f"({export['idle_mb']:.0f} MB before)")  # fmt: skip
+    if "intake" not in args.skip:
+        clinic, baseline = time_intake(args.db, args.intake_seconds)
+        ratio = clinic.per_second / baseline.per_second if baseline.per_second else 0
+        for result in (clinic, baseline):
+            print(f"intake {result.name}: {result.cycles} form+post cycles in "
+                  f"{result.seconds:.1f} s = {result.per_second:.1f}/s, "
+                  f"{len(result.failures)} failures")  # fmt: skip
+        print(f"intake: clinic at {ratio:.0%} of the bare Flask baseline (target ≥ 60%)")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
