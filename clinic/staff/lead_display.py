@@ -10,6 +10,7 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
 
+from clinic.automation import stale
 from clinic.extensions import db
 from clinic.leads.inbox import InboxContext
 from clinic.leads.pipeline import OPEN_STATUSES
@@ -66,6 +67,12 @@ def waiting(lead: Lead, now: datetime | None = None) -> dict | None:
     minutes = ((now or utcnow()) - lead.first_inquiry_at).total_seconds() / 60
     target = current_app.config["CLINIC_SPEED_TARGET_MINUTES"]
     return {"text": f"waiting {span(minutes)}", "late": minutes > target}
+
+
+@bp.app_template_global()
+def gone_quiet(lead: Lead, now: datetime | None = None) -> bool:
+    """An open lead with no activity for CLINIC_STALE_DAYS days: someone should pick it up."""
+    return stale.is_stale(lead, now or utcnow(), current_app.config["CLINIC_STALE_DAYS"])
 
 
 @bp.app_template_global()

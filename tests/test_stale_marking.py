@@ -1,0 +1,39 @@
+"""Leads that have gone quiet stand out in the inbox, so follow-up doesn't depend on memory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.lead_helpers import make_lead
+from tests.staff_helpers import make_staff, sign_in
+
+
+def row_of(html: str, name: str) -> str:
+    start = html.index(name)
+    return html[start : html.index("</th>", start)]
+
+
+def test_inbox_marks_open_leads_with_no_recent_activity(app, client):
+    with app.app_context():
+        make_staff("casey@clinic.test")
+        make_lead("Quiet Patient", ago=timedelta(days=9), status="contacted")
+        make_lead("Busy Patient", ago=timedelta(days=1), status="contacted")
+        make_lead("Closed Patient", ago=timedelta(days=30), status="lost", lost_reason="cost")
+    sign_in(client, "casey@clinic.test")
+    html = client.get("/staff/leads?status=all").get_data(as_text=True)
+    rows = {
+        name: row_of(html, name) for name in ("Quiet Patient", "Busy Patient", "Closed Patient")
+    }
+    assert "Gone quiet" in rows["Quiet Patient"]
+    assert "Gone quiet" not in rows["Busy Patient"]
+    assert "Gone quiet" not in rows["Closed Patient"]
+
+
+def test_stale_threshold_is_configurable(app, client):
+    app.config["CLINIC_STALE_DAYS"] = 30
+    with app.app_context():
+        make_staff("casey@clinic.test")
+        make_lead("Quiet Patient", ago=timedelta(days=9), status="contacted")
+    sign_in(client, "casey@clinic.test")
+    html = client.get("/staff/leads").get_data(as_text=True)
+    assert "Gone quiet" not in row_of(html, "Quiet Patient")
