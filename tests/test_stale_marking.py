@@ -37,3 +37,21 @@ def test_stale_threshold_is_configurable(app, client):
     sign_in(client, "casey@clinic.test")
     html = client.get("/staff/leads").get_data(as_text=True)
     assert "Gone quiet" not in row_of(html, "Quiet Patient")
+
+
+def test_plain_inbox_shows_my_due_follow_ups_first(app, client):
+    from datetime import date
+
+    with app.app_context():
+        casey = make_staff("casey@clinic.test")
+        make_lead(
+            "Due Patient", status="contacted", owner_id=casey.id, follow_up_on=date(2020, 1, 2)
+        )
+        make_lead("Not Mine", status="contacted", follow_up_on=date(2020, 1, 2))
+    sign_in(client, "casey@clinic.test")
+    html = client.get("/staff/leads").get_data(as_text=True)
+    panel = html[html.index("Your follow-ups due now") : html.index('aria-label="Lead status"')]
+    assert "Due Patient" in panel
+    assert "Not Mine" not in panel
+    filtered = client.get("/staff/leads?condition=lupus").get_data(as_text=True)
+    assert "Your follow-ups due now" not in filtered

@@ -96,12 +96,15 @@ def leads():
     ctx = inbox_context()
     page = inbox.fetch_page(params, ctx)
     counts = inbox.status_counts(params, ctx)
+    # Opening the inbox plainly puts the coordinator's own due follow-ups first.
+    due = None if canonical else today.follow_ups_due(current_user.id, ctx.today)
     staff = staff_members()
     conditions = inbox.condition_options()
     return render_template(
         "staff/inbox.html",
         params=params,
         page=page,
+        due=due,
         counts=counts,
         open_total=sum(counts.values()),
         filter_form=_filter_form(params, staff, conditions),
