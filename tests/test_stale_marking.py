@@ -55,3 +55,13 @@ def test_plain_inbox_shows_my_due_follow_ups_first(app, client):
     assert "Not Mine" not in panel
     filtered = client.get("/staff/leads?condition=lupus").get_data(as_text=True)
     assert "Your follow-ups due now" not in filtered
+
+
+def test_durations_read_the_way_people_say_them(app):
+    from clinic.staff.lead_display import duration
+
+    assert duration(12.4) == "12 min"
+    assert duration(410.8) == "6 h 51 min"
+    assert duration(120) == "2 h"
+    assert duration(60 * 24 * 3) == "3 days"
+    assert duration(None) == ""

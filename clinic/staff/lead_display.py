@@ -49,6 +49,18 @@ def span(minutes: float) -> str:
     return f"{minutes // (24 * 60)} days"
 
 
+@bp.app_template_filter("duration")
+def duration(minutes: float | None) -> str:
+    """A median or average shown to staff: '35 min', '6 h 51 min', '3 days'."""
+    if minutes is None:
+        return ""
+    whole = max(int(round(minutes)), 0)
+    if 60 <= whole < 48 * 60:
+        hours, rest = divmod(whole, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return span(whole)
+
+
 @bp.app_template_filter("age")
 def age(moment: datetime | None, now: datetime | None = None) -> str:
     """'12 min ago' for a stored UTC time."""
