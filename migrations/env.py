@@ -52,6 +52,8 @@ def include_object(obj, name, type_, reflected, compare_to):
         return False
     if type_ == "table" and name and name.startswith(("leads_fts", "inquiries_fts")):
         return False
+    if type_ == "index" and name and name.startswith("search_"):
+        return False  # PostgreSQL trigram and full-text indexes (0005_performance)
     return True
 
 

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import itemgetter
@@ -34,6 +35,7 @@ from clinic.demo.generate import (
 from clinic.demo.texts import PHONE_CAPACITY
 from clinic.demo.timeline import Coordinator
 from clinic.extensions import db
+from clinic.leads import derived
 from clinic.models import Inquiry, Lead, LeadEvent
 from clinic.reports.facts import calendar_from
 from clinic.staff import accounts
@@ -133,9 +135,8 @@ def seed_demo(
     db.session.remove()
     raw = db.engine.raw_connection()
     try:
-        writer_class = _PostgresWriter if postgres else _SQLiteWriter
-        writer = writer_class(raw, [shape.table.name for shape in shapes])
-        try:
+        writer = (_PostgresWriter if postgres else _SQLiteWriter)(raw)
+        with writer.loading([shape.table.name for shape in shapes]):
             for batch, size in _batches(plan, workers):
                 inquiries, events = batch.renumbered(inquiry_id, event_id)
                 inquiry_id += len(inquiries)
@@ -145,10 +146,6 @@ def seed_demo(
                 writer.batch_done()
                 if progress:
                     progress(size)
-            writer.finish()
-        except BaseException:
-            writer.abandon()
-            raise
     finally:
         raw.close()
     return SeedReport(
@@ -257,14 +254,26 @@ def _default(column):
 
 
 class _SQLiteWriter:
-    """Batches committed one by one: SQLite's write-ahead log would otherwise grow to the size
-    of the whole load before its checkpoint."""
+    """Batches committed one by one (SQLite's write-ahead log would otherwise grow to the size
+    of the whole load), with the derived tables' triggers set aside meanwhile."""
 
-    def __init__(self, raw, tables: list[str]):
+    def __init__(self, raw):
         self.connection = raw.driver_connection
+
+    @contextmanager
+    def loading(self, tables: list[str]) -> Iterator[None]:
         # A big page cache keeps the random-order index inserts (emails, names) in memory.
         self.connection.execute("PRAGMA cache_size = -262144")
-        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            with derived.sqlite_triggers_set_aside(self.connection.cursor()):
+                self.connection.execute("BEGIN IMMEDIATE")
+                yield
+                self.connection.execute("COMMIT")
+        finally:
+            self.connection.execute("PRAGMA cache_size = -2000")
+        # Planner statistics from a sample, so the indexes are chosen well from the start.
+        self.connection.execute("PRAGMA analysis_limit = 2000")
+        self.connection.execute("ANALYZE")
 
     def insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         marks = ", ".join("?" * len(columns))
@@ -275,42 +284,55 @@ class _SQLiteWriter:
         self.connection.execute("COMMIT")
         self.connection.execute("BEGIN IMMEDIATE")
 
-    def finish(self) -> None:
-        self.connection.execute("COMMIT")
-        self.connection.execute("PRAGMA cache_size = -2000")
-        # Planner statistics from a sample, so the indexes are chosen well from the start.
-        self.connection.execute("PRAGMA analysis_limit = 2000")
-        self.connection.execute("ANALYZE")
-
-    def abandon(self) -> None:
-        if self.connection.in_transaction:
-            self.connection.execute("ROLLBACK")
-
 
 class _PostgresWriter:
     """One transaction for the whole load: secondary indexes are dropped first and built again
     at the end (much faster than keeping them up to date row by row), and a failure leaves the
-    database exactly as it was. A superuser also skips the foreign-key triggers; the rows are
-    consistent by construction (tests check it)."""
+    database exactly as it was. A superuser also skips the triggers (foreign keys, derived
+    tables); the rows are consistent by construction (tests check it) and the derived tables
+    are rebuilt before the commit either way."""
 
-    def __init__(self, raw, tables: list[str]):
+    def __init__(self, raw):
         self.connection = raw.driver_connection
-        self.tables = tables
         self.cursor = self.connection.cursor()
+
+    @contextmanager
+    def loading(self, tables: list[str]) -> Iterator[None]:
         execute = self.cursor.execute
-        execute("SET LOCAL synchronous_commit = off")
-        execute("SET LOCAL maintenance_work_mem = '256MB'")
-        if execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
-            execute("SET LOCAL session_replication_role = replica")
-        self.indexes = execute(
+        try:
+            execute("SET LOCAL synchronous_commit = off")
+            execute("SET LOCAL maintenance_work_mem = '256MB'")
+            if execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+                execute("SET LOCAL session_replication_role = replica")
+            indexes = self._drop_indexes([*tables, "search_messages"])
+            yield
+            derived.rebuild_postgres(self.cursor)
+            for definition in indexes:
+                execute(definition)
+            for table in tables:
+                execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            self.connection.commit()
+        except BaseException:
+            self.connection.rollback()
+            raise
+        execute(f"ANALYZE {', '.join([*tables, 'lead_counts', 'search_messages'])}")
+        self.connection.commit()
+
+    def _drop_indexes(self, tables: list[str]) -> list[str]:
+        """Drop the tables' indexes that back no constraint; returns how to build them again."""
+        found = self.cursor.execute(
             "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
             " JOIN pg_class i ON i.oid = x.indexrelid"
             " WHERE x.indrelid::regclass::text = ANY(%s)"
             " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
             (tables,),
         ).fetchall()
-        for name, _ in self.indexes:
-            execute(f'DROP INDEX "{name}"')
+        for name, _ in found:
+            self.cursor.execute(f'DROP INDEX "{name}"')
+        return [definition for _, definition in found]
 
     def insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
@@ -320,18 +342,3 @@ class _PostgresWriter:
 
     def batch_done(self) -> None:
         """Everything is committed at the end."""
-
-    def finish(self) -> None:
-        for _, definition in self.indexes:
-            self.cursor.execute(definition)
-        for table in self.tables:
-            self.cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT max(id) FROM {table}))"
-            )
-        self.connection.commit()
-        self.cursor.execute(f"ANALYZE {', '.join(self.tables)}")
-        self.connection.commit()
-
-    def abandon(self) -> None:
-        self.connection.rollback()

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 
 from clinic.extensions import db
-from clinic.leads import normalise
+from clinic.leads import counts, normalise
 from clinic.leads.pipeline import OPEN_STATUSES, STATUS_LABELS, STATUSES
-from clinic.leads.search import QUERY_MAX, search
+from clinic.leads.search import QUERY_MAX, find, search
 from clinic.models import Article, Lead
+from clinic.models.counts import UNASSIGNED
 
 PAGE_SIZE = 50
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "follow_up": "Next follow-up"}
@@ -214,17 +215,37 @@ def export_statement(params: InboxParams, ctx: InboxContext) -> Select:
     return filtered_leads(params, ctx).order_by(*_order(params.sort, backwards=False))
 
 
-def status_counts(params: InboxParams, ctx: InboxContext) -> dict[str, int]:
-    """How many open leads each open stage holds under the current filters (one query)."""
-    statement = (
-        select(Lead.status, func.count())
-        .where(*_conditions(params, ctx), Lead.status.in_(OPEN_STATUSES))
-        .group_by(Lead.status)
-    )
-    statement = search(statement, params.q, region=ctx.region)
-    counts = dict.fromkeys(OPEN_STATUSES, 0)
-    counts.update({status: count for status, count in db.session.execute(statement).all()})
-    return counts
+def status_counts(params: InboxParams, ctx: InboxContext) -> dict[str, counts.TabCount]:
+    """How many open leads each open stage holds under the current filters (one query).
+
+    Status, condition, owner and "unassigned" are counted exactly from the ``lead_counts``
+    table; other filters by reading the matching leads (see :mod:`clinic.leads.counts`).
+    """
+    if not (params.q or params.source or params.created_from or params.created_to) and (
+        params.view in ("", "unassigned")
+    ):
+        return counts.from_table(
+            OPEN_STATUSES, condition=params.condition or None, owner_key=_owner_key(params, ctx)
+        )
+    where = _conditions(params, ctx)
+    limit = counts.READ_LIMIT
+    if params.q:
+        match = find(params.q, region=ctx.region)
+        # Counted from the matches themselves (by id), all of them when they were counted.
+        where.append(match.condition if match.condition is not None else Lead.id.in_(match.ids))
+        limit = max(limit, match.count + 1) if match.counted else limit
+    return counts.by_reading(OPEN_STATUSES, where, limit=limit)
+
+
+def _owner_key(params: InboxParams, ctx: InboxContext) -> int | None:
+    """The ``lead_counts.owner_key`` the owner filter and the unassigned view select; -1 (no
+    one) when they contradict each other."""
+    owner = {"": None, "me": ctx.user_id, "none": UNASSIGNED}.get(params.owner)
+    if owner is None and params.owner:
+        owner = int(params.owner)
+    if params.view == "unassigned":
+        return UNASSIGNED if owner in (None, UNASSIGNED) else -1
+    return owner
 
 
 # --- keyset paging -------------------------------------------------------------------------

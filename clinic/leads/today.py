@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clinic.extensions import db
+from clinic.leads import counts
 from clinic.leads.inbox import listed
-from clinic.leads.pipeline import OPEN_STATUSES, STATUSES
+from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead
 
 DUE_LIMIT = 100
@@ -95,10 +96,6 @@ def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
 
 
 def status_totals() -> dict[str, int]:
-    """How many leads are at each stage, every stage listed (zero included)."""
-    totals = dict.fromkeys(STATUSES, 0)
-    rows = db.session.execute(
-        select(Lead.status, func.count()).where(*listed()).group_by(Lead.status)
-    ).all()
-    totals.update({status: count for status, count in rows if status in totals})
-    return totals
+    """How many leads are at each stage, every stage listed (zero included): read from the
+    counts the database keeps (:mod:`clinic.leads.counts`), not counted on every visit."""
+    return counts.status_totals()

@@ -9,6 +9,7 @@ from clinic.models.automation import (
 )
 from clinic.models.base import Base, utcnow
 from clinic.models.content import Article
+from clinic.models.counts import LeadCount
 from clinic.models.leads import Inquiry, Lead, LeadEvent
 from clinic.models.outbox import OutboxMessage
 from clinic.models.staff import StaffUser
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "Inquiry",
     "Lead",
+    "LeadCount",
     "LeadEvent",
     "OutboxMessage",
     "ReplyTemplate",

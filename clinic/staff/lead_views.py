@@ -22,6 +22,7 @@ from clinic import audit
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.leads import actions, inbox, today
+from clinic.leads import counts as tab_counts
 from clinic.leads.export import csv_lines, export_records
 from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES, STATUS_LABELS
 from clinic.models import Lead, StaffUser
@@ -106,7 +107,7 @@ def leads():
         page=page,
         due=due,
         counts=counts,
-        open_total=sum(counts.values()),
+        open_total=tab_counts.total(counts),
         filter_form=_filter_form(params, staff, conditions),
         bulk_form=_bulk_form(staff, params),
         staff_names={user.id: user.name for user in staff},

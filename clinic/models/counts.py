@@ -1,0 +1,28 @@
+"""How many leads the inbox lists per status, condition and owner, kept exact at any size.
+
+Counting half a million open leads on every inbox page costs hundreds of milliseconds; these
+few hundred rows answer the status tabs instantly. Database triggers (migration
+0005_performance) keep them in the same transaction as every insert, update and delete of a
+lead, whichever code path (or SQL statement) makes it, so they are never stale.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clinic.models.base import Base
+
+# owner_key for leads nobody owns (a primary key can't hold NULL).
+UNASSIGNED = 0
+
+
+class LeadCount(Base):
+    """Listed leads (not merged, not erased) with this status, condition and owner."""
+
+    __tablename__ = "lead_counts"
+
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    condition_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    leads: Mapped[int] = mapped_column(Integer, default=0)
