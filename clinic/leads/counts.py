@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 
 from clinic.extensions import db
 from clinic.leads.pipeline import STATUSES
@@ -43,20 +43,35 @@ def total(counts: Mapping[str, TabCount]) -> TabCount:
     return TabCount(sum(counts.values()), all(count.exact for count in counts.values()))
 
 
+def _table_rows(
+    statuses: Iterable[str], condition: str | None, owner_key: int | None
+) -> list[ColumnElement[bool]]:
+    where = [LeadCount.status.in_(list(statuses))]
+    if condition is not None:
+        where.append(LeadCount.condition_slug == condition)
+    if owner_key is not None:
+        where.append(LeadCount.owner_key == owner_key)
+    return where
+
+
 def from_table(
     statuses: Iterable[str], *, condition: str | None = None, owner_key: int | None = None
 ) -> dict[str, TabCount]:
     """Exact counts per status from ``lead_counts`` (``owner_key`` 0: nobody's)."""
     statuses = list(statuses)
     query = select(LeadCount.status, func.sum(LeadCount.leads)).where(
-        LeadCount.status.in_(statuses)
+        *_table_rows(statuses, condition, owner_key)
     )
-    if condition is not None:
-        query = query.where(LeadCount.condition_slug == condition)
-    if owner_key is not None:
-        query = query.where(LeadCount.owner_key == owner_key)
     found = dict(db.session.execute(query.group_by(LeadCount.status)).all())
     return {status: TabCount(int(found.get(status) or 0)) for status in statuses}
+
+
+def table_total(
+    statuses: Iterable[str], *, condition: str | None = None, owner_key: int | None = None
+) -> ScalarSelect:
+    """The same, all statuses together, as a subquery (to read with other values at once)."""
+    where = _table_rows(statuses, condition, owner_key)
+    return select(func.coalesce(func.sum(LeadCount.leads), 0)).where(*where).scalar_subquery()
 
 
 def by_reading(

@@ -6,9 +6,12 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import islice
+from queue import Full, Queue
+from threading import Event, Thread
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, func, select, type_coerce
 
 from clinic.extensions import db
 from clinic.models import Inquiry, Lead
@@ -40,64 +43,138 @@ EXPORT_FIELDS = (
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 2000
+# CSV rows sent to the client at a time: one write per row would cost a system call each.
+CHUNK_ROWS = 500
 
 
 def all_leads() -> Select:
     return select(Lead).where(Lead.merged_into_id.is_(None)).order_by(Lead.id)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def export_records(lead_query: Select | None = None) -> Iterator[tuple]:
+    """Each lead with its latest inquiry's message and attribution, as a tuple in
+    :data:`EXPORT_FIELDS` order, streamed.
 
-
-def export_records(lead_query: Select | None = None) -> Iterator[dict]:
-    """Each lead with its latest inquiry's message and attribution, streamed in batches.
-
-    Leads are read with a server-side cursor; the latest inquiries for each batch come in one
-    query, so memory stays flat and the query count grows with batches, not leads.
+    ``lead_query`` selects leads (its filters and order are kept). One statement reads
+    everything — the latest inquiry is joined by its id, found through the index on
+    ``inquiries.lead_id`` — through a server-side cursor, so memory stays flat at any size and
+    no ORM object is built.
     """
-    lead_query = (lead_query if lead_query is not None else all_leads()).execution_options(
-        yield_per=BATCH
+    latest = (
+        select(func.max(Inquiry.id))
+        .where(Inquiry.lead_id == Lead.id)
+        .correlate(Lead)
+        .scalar_subquery()
     )
-    for partition in db.session.execute(lead_query).scalars().partitions(BATCH):
-        latest = _latest_inquiries([lead.id for lead in partition])
-        for lead in partition:
-            inquiry = latest.get(lead.id)
-            yield {
-                "id": lead.id,
-                "created_at": _iso(lead.created_at),
-                "name": lead.name,
-                "email": lead.email,
-                "phone": lead.phone,
-                "status": lead.status,
-                "lost_reason": lead.lost_reason,
-                "condition": lead.condition_slug,
-                "message": inquiry.message if inquiry else None,
-                "inquiry_count": lead.inquiry_count,
-                "first_contacted_at": _iso(lead.first_contacted_at),
-                "follow_up_on": lead.follow_up_on.isoformat() if lead.follow_up_on else None,
-                "attempts": lead.attempts,
-                "owner_id": lead.owner_id,
-                "source": lead.source,
-                "utm_source": inquiry.utm_source if inquiry else None,
-                "utm_medium": inquiry.utm_medium if inquiry else None,
-                "utm_campaign": inquiry.utm_campaign if inquiry else None,
-                "referrer": inquiry.referrer if inquiry else None,
-                "landing_page": inquiry.landing_page if inquiry else None,
-                "submitted_from": inquiry.submitted_from if inquiry else None,
-                "sms_consent": inquiry.sms_consent if inquiry else None,
-                "consent_version": inquiry.consent_version if inquiry else None,
-            }
+    statement = (
+        (lead_query if lead_query is not None else all_leads())
+        .with_only_columns(*_COLUMNS)
+        .outerjoin(Inquiry, Inquiry.id == latest)
+    )
+    connection = db.session.connection()
+    # Timestamps skip the app's UTC type on the way out (a fifth of the export's time at a
+    # million rows): SQLite's stored UTC text is rewritten as ISO 8601 here, PostgreSQL
+    # writes it itself.
+    sqlite = connection.dialect.name == "sqlite"
+    as_text = _sqlite_text if sqlite else _postgres_text
+    statement = statement.with_only_columns(
+        *(as_text(c) if i in _TIME_CELLS else c for i, c in enumerate(_COLUMNS))
+    )
+    iso = _sqlite_iso if sqlite else _postgres_iso
+    rows = connection.execution_options(yield_per=BATCH).execute(statement)
+    if not sqlite:
+        rows = _read_ahead(rows)
+    for (lead_id, created_at, name, email, phone, status, lost_reason, condition, message,
+         inquiry_count, first_contacted_at, follow_up_on, attempts, owner_id, source, utm_source,
+         utm_medium, utm_campaign, referrer, landing_page, submitted_from, sms_consent,
+         consent_version) in rows:  # fmt: skip
+        yield (
+            lead_id, iso(created_at), name, email, phone, status, lost_reason, condition,
+            message, inquiry_count, first_contacted_at and iso(first_contacted_at),
+            follow_up_on and follow_up_on.isoformat(), attempts, owner_id, source, utm_source,
+            utm_medium, utm_campaign, referrer, landing_page, submitted_from, sms_consent,
+            consent_version,
+        )  # fmt: skip
 
 
-def _latest_inquiries(lead_ids: list[int]) -> dict[int, Inquiry]:
-    if not lead_ids:
-        return {}
-    latest_ids = (
-        select(func.max(Inquiry.id)).where(Inquiry.lead_id.in_(lead_ids)).group_by(Inquiry.lead_id)
-    )
-    rows = db.session.execute(select(Inquiry).where(Inquiry.id.in_(latest_ids))).scalars()
-    return {inquiry.lead_id: inquiry for inquiry in rows}
+def _sqlite_text(column):
+    return type_coerce(column, String)
+
+
+def _postgres_text(column):
+    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+
+
+def _postgres_iso(text: str) -> str:
+    """As ``isoformat()`` prints it, which leaves out a zero fraction of a second."""
+    return text[:-13] + "+00:00" if text.endswith(".000000+00:00") else text
+
+
+def _sqlite_iso(stored: str) -> str:
+    """'2024-03-05 14:07:09.120000' (how SQLAlchemy stores UTC on SQLite) as the aware
+    datetime's ``isoformat()`` prints it: '2024-03-05T14:07:09.120000+00:00'."""
+    if len(stored) == 26 and stored[10] == " ":
+        fraction = "" if stored.endswith(".000000") else stored[19:]
+        return f"{stored[:10]}T{stored[11:19]}{fraction}+00:00"
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC).isoformat()
+
+
+_COLUMNS = (
+    Lead.id, Lead.created_at, Lead.name, Lead.email, Lead.phone, Lead.status, Lead.lost_reason,
+    Lead.condition_slug, Inquiry.message, Lead.inquiry_count, Lead.first_contacted_at,
+    Lead.follow_up_on, Lead.attempts, Lead.owner_id, Lead.source, Inquiry.utm_source,
+    Inquiry.utm_medium, Inquiry.utm_campaign, Inquiry.referrer, Inquiry.landing_page,
+    Inquiry.submitted_from, Inquiry.sms_consent, Inquiry.consent_version,
+)  # fmt: skip
+_TIME_CELLS = (EXPORT_FIELDS.index("created_at"), EXPORT_FIELDS.index("first_contacted_at"))
+# The cells a person typed or a link carried, which could start a spreadsheet formula.
+_TEXT_CELLS = tuple(
+    EXPORT_FIELDS.index(field)
+    for field in ("name", "email", "phone", "message", "source", "utm_source", "utm_medium",
+                  "utm_campaign", "referrer", "landing_page", "submitted_from")
+)  # fmt: skip
+
+
+_END = object()
+
+
+def _read_ahead(result) -> Iterator:
+    """The rows, with the next batch fetched by a helper thread while this one writes the
+    current batch: psycopg lets other threads run while it waits for PostgreSQL, so the
+    server's work and ours overlap (an export of a million rows goes about a fifth faster).
+    However the reading stops — the end, an error, a client that went away — the helper has
+    stopped before this returns, so the connection is never used by two threads at once."""
+    batches: Queue = Queue(maxsize=1)
+    stop = Event()
+
+    def offer(item) -> None:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return
+            except Full:
+                continue
+
+    def fetch() -> None:
+        try:
+            for partition in result.partitions(BATCH):
+                offer(partition)
+                if stop.is_set():
+                    return
+            offer(_END)
+        except BaseException as error:  # handed to the reading thread, which raises it
+            offer(error)
+
+    helper = Thread(target=fetch, name="export-read-ahead", daemon=True)
+    helper.start()
+    try:
+        while (batch := batches.get()) is not _END:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield from batch
+    finally:
+        stop.set()
+        helper.join()
 
 
 def neutralise_formula(value: object) -> object:
@@ -107,23 +184,44 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
-def csv_lines(records: Iterable[dict], *, bom: bool = False) -> Iterator[str]:
+def _safe_row(row: tuple) -> tuple | list:
+    """The row with every text cell that could start a formula neutralised."""
+    cells = None
+    for index in _TEXT_CELLS:
+        value = row[index]
+        if value and value[0] in _FORMULA_FIRST:
+            cells = cells or list(row)
+            cells[index] = "'" + value
+    return cells or row
+
+
+_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
+
+
+def csv_lines(records: Iterable[tuple], *, bom: bool = False) -> Iterator[str]:
+    """The header (first, on its own, so a download starts at once), then the rows in chunks of
+    :data:`CHUNK_ROWS` lines. A missing value is an empty cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_FIELDS)
     yield ("\ufeff" if bom else "") + buffer.getvalue()
-    for record in records:
+    for chunk in _chunks(records, CHUNK_ROWS):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(
-            [
-                "" if record[key] is None else neutralise_formula(record[key])
-                for key in EXPORT_FIELDS
-            ]
-        )
+        writer.writerows([_safe_row(record) for record in chunk])
         yield buffer.getvalue()
 
 
-def jsonl_lines(records: Iterable[dict]) -> Iterator[str]:
-    for record in records:
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+def jsonl_lines(records: Iterable[tuple]) -> Iterator[str]:
+    """One JSON object per line, in chunks of :data:`CHUNK_ROWS` lines."""
+    for chunk in _chunks(records, CHUNK_ROWS):
+        yield "".join(
+            json.dumps(dict(zip(EXPORT_FIELDS, record, strict=True)), ensure_ascii=False) + "\n"
+            for record in chunk
+        )
+
+
+def _chunks(records: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 
 from clinic.extensions import db
 from clinic.leads import counts, normalise
@@ -221,9 +221,7 @@ def status_counts(params: InboxParams, ctx: InboxContext) -> dict[str, counts.Ta
     Status, condition, owner and "unassigned" are counted exactly from the ``lead_counts``
     table; other filters by reading the matching leads (see :mod:`clinic.leads.counts`).
     """
-    if not (params.q or params.source or params.created_from or params.created_to) and (
-        params.view in ("", "unassigned")
-    ):
+    if _table_countable(params):
         return counts.from_table(
             OPEN_STATUSES, condition=params.condition or None, owner_key=_owner_key(params, ctx)
         )
@@ -235,6 +233,31 @@ def status_counts(params: InboxParams, ctx: InboxContext) -> dict[str, counts.Ta
         where.append(match.condition if match.condition is not None else Lead.id.in_(match.ids))
         limit = max(limit, match.count + 1) if match.counted else limit
     return counts.by_reading(OPEN_STATUSES, where, limit=limit)
+
+
+def export_size(params: InboxParams, ctx: InboxContext) -> tuple[int, int]:
+    """How many leads the export of these filters writes, and the highest lead id now: the
+    export stops at that id, so the count stays true while new leads arrive (one statement,
+    so both come from the same moment)."""
+    last_id = select(func.coalesce(func.max(Lead.id), 0)).scalar_subquery()
+    if _table_countable(params):
+        statuses = {"all": STATUSES, "open": OPEN_STATUSES}.get(params.scope, (params.scope,))
+        if params.view:
+            statuses = [status for status in statuses if status in OPEN_STATUSES]
+        rows = counts.table_total(
+            statuses, condition=params.condition or None, owner_key=_owner_key(params, ctx)
+        )
+        return tuple(db.session.execute(select(rows, last_id)).one())
+    selected = filtered_leads(params, ctx)
+    rows = selected.with_only_columns(func.count(Lead.id)).scalar_subquery()
+    return tuple(db.session.execute(select(rows, last_id)).one())
+
+
+def _table_countable(params: InboxParams) -> bool:
+    """Whether ``lead_counts`` can answer for these filters (status, condition, owner and the
+    unassigned view are its dimensions)."""
+    dated = params.created_from or params.created_to
+    return not (params.q or params.source or dated) and params.view in ("", "unassigned")
 
 
 def _owner_key(params: InboxParams, ctx: InboxContext) -> int | None:

@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import func
 from werkzeug.datastructures import MultiDict
 
 from clinic import audit
@@ -175,10 +174,7 @@ def export_csv():
     """
     params = inbox.parse_params(request.args).filters_only()
     ctx = inbox_context()
-    selected = inbox.filtered_leads(params, ctx)
-    rows, last_id = db.session.execute(
-        selected.with_only_columns(func.count(Lead.id), func.max(Lead.id))
-    ).one()
+    rows, last_id = inbox.export_size(params, ctx)
     # The search text may be a patient's name or phone number: the audit log (which erasure
     # does not rewrite) records that a search was used, never what was typed.
     audited = {k: ("(search)" if k == "q" else v) for k, v in params.query_args().items()}
