@@ -75,16 +75,22 @@ def table_total(
 
 
 def by_reading(
-    statuses: Iterable[str], where: list[ColumnElement[bool]], *, limit: int = READ_LIMIT
+    statuses: Iterable[str],
+    where: list[ColumnElement[bool]],
+    *,
+    limit: int = READ_LIMIT,
+    partial: bool = False,
 ) -> dict[str, TabCount]:
-    """Counts per status of the leads meeting ``where``, reading at most ``limit`` of them."""
+    """Counts per status of the leads meeting ``where``, reading at most ``limit`` of them;
+    ``partial`` when ``where`` itself holds only some of the leads meant (a search's first
+    matches), so the counts are "at least"."""
     statuses = list(statuses)
     matching = select(Lead.status).where(*where, Lead.status.in_(statuses)).limit(limit)
     rows = matching.subquery()
     found = dict(
         db.session.execute(select(rows.c.status, func.count()).group_by(rows.c.status)).all()
     )
-    exact = sum(found.values()) < limit
+    exact = not partial and sum(found.values()) < limit
     return {status: TabCount(found.get(status, 0), exact) for status in statuses}
 
 

@@ -227,12 +227,13 @@ def status_counts(params: InboxParams, ctx: InboxContext) -> dict[str, counts.Ta
         )
     where = _conditions(params, ctx)
     limit = counts.READ_LIMIT
+    partial = False
     if params.q:
         match = find(params.q, region=ctx.region)
-        # Counted from the matches themselves (by id), all of them when they were counted.
-        where.append(match.condition if match.condition is not None else Lead.id.in_(match.ids))
-        limit = max(limit, match.count + 1) if match.counted else limit
-    return counts.by_reading(OPEN_STATUSES, where, limit=limit)
+        # Counted from the matching ids the search read: all of them unless there are many.
+        where.append(match.among())
+        limit, partial = max(limit, len(match.found) + 1), match.many
+    return counts.by_reading(OPEN_STATUSES, where, limit=limit, partial=partial)
 
 
 def export_size(params: InboxParams, ctx: InboxContext) -> tuple[int, int]:

@@ -22,9 +22,9 @@ id is among them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from flask import g, has_app_context
+from flask import g, has_request_context
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -32,6 +32,8 @@ from sqlalchemy import (
     MetaData,
     Select,
     Table,
+    and_,
+    exists,
     false,
     func,
     literal_column,
@@ -48,13 +50,11 @@ from clinic.models import Lead
 QUERY_MAX = 200
 TERMS_MAX = 8
 TRIGRAM = 3
-# Up to this many matches SQLite looks the matching leads up by id and sorts them; beyond it,
-# it walks the inbox's order (newest first) and keeps the leads that match, which finds a page
-# of a common name ('maria': 15,000 leads) ten times faster.
-LOOKUP_MAX = 1500
-# Matches are counted up to this many: enough for exact status tabs of all but the commonest
-# words, cheap enough to do on every search.
-COUNT_MAX = 25_000
+# Up to this many matches a page looks the matching leads up by id and sorts them, and the
+# status tabs count them exactly. Beyond it a page walks the inbox's order (newest first) and
+# keeps the leads that match — a page of a common name ('maria': 15,000 leads) ten times faster
+# — and the tabs count the first ones read, as "at least" (see clinic.leads.counts).
+LOOKUP_MAX = 2000
 _WORD = re.compile(r"\w+")
 
 # The search tables, described for queries only (the migration creates them; they are not
@@ -68,36 +68,40 @@ postgres_messages = Table(
 
 
 @dataclass
+class _Way:
+    """One way a lead can match: the matching ids (from the indexes), and on PostgreSQL the
+    same test made on a single lead's row, for walking the inbox's order."""
+
+    ids: Select
+    on_row: ColumnElement[bool] | None = None
+
+
+@dataclass
 class Match:
     """How to find the leads a query means: a plain condition on a lead (a whole phone number),
-    or a select of matching lead ids and how many there are, counted up to
-    :data:`COUNT_MAX` (``count`` is then ``COUNT_MAX + 1``)."""
+    or the ways of matching with the first matching ids read from the indexes — all of them
+    unless there are ``many`` (more than :data:`LOOKUP_MAX`)."""
 
     condition: ColumnElement[bool] | None = None
-    ids: Select | None = None
-    count: int = 0
-
-    @property
-    def many(self) -> bool:
-        return self.count > LOOKUP_MAX
-
-    @property
-    def counted(self) -> bool:
-        """Whether ``count`` is the exact number of matches."""
-        return self.condition is None and self.count <= COUNT_MAX
+    way: _Way | None = None
+    found: list[int] = field(default_factory=list)
+    many: bool = False
 
     def where(self) -> ColumnElement[bool]:
+        """The condition for a page of leads in the inbox's order."""
         if self.condition is not None:
             return self.condition
         if not self.many:
-            return Lead.id.in_(self.ids)
+            return Lead.id.in_(self.found)
         if db.engine.dialect.name == "sqlite":
             # "+ 0" keeps SQLite from fetching every match by id: it walks the listing order
             # and keeps the leads whose id is among the matches.
-            return (Lead.id + 0).in_(self.ids)
-        # PostgreSQL turns a plain "id IN (…)" into a join that fetches every match; inside
-        # an OR it becomes a hashed lookup made while walking the listing order instead.
-        return or_(Lead.id.in_(self.ids), Lead.id.is_(None))
+            return (Lead.id + 0).in_(self.way.ids)
+        return self.way.on_row
+
+    def among(self) -> ColumnElement[bool]:
+        """The matches read from the indexes (all of them unless ``many``), for counting."""
+        return self.condition if self.condition is not None else Lead.id.in_(self.found)
 
 
 def search(statement: Select, q: str | None, *, region: str) -> Select:
@@ -120,31 +124,34 @@ def find(query: str, *, region: str) -> Match:
     An '@' means an email address (or part of one); digits with no letters mean a phone
     number, whole or partial; anything else is looked for in names, addresses and messages.
     """
-    key = (query, region)
-    cache = g.setdefault("lead_searches", {}) if has_app_context() else {}
-    if key not in cache:
-        cache[key] = _find(query, region)
-    return cache[key]
+    if not has_request_context():
+        return _find(query, region)
+    cache = g.setdefault("lead_searches", {})
+    if (query, region) not in cache:
+        cache[query, region] = _find(query, region)
+    return cache[query, region]
 
 
 def _find(query: str, region: str) -> Match:
     if "@" in query:
-        return _counted(email_ids(query))
+        return _counted(_email(query))
     if normalise.phone_search_digits(query, region) is not None:
         try:
             whole = normalise.phone_digits(normalise.normalise_phone(query, region))
         except ValueError:
-            return _counted(phone_ids(re.sub(r"\D", "", query)))
+            return _counted(_containing(Lead.phone_digits, [re.sub(r"\D", "", query)]))
         return Match(condition=Lead.phone_digits == whole)
     words = query.split()[:TERMS_MAX]
-    return _counted(union_all(name_ids(words), email_ids(query), message_ids(words)).subquery())
+    ways = [_name(words), _email(query), _message(words)]
+    union = union_all(*(way.ids for way in ways)).subquery()
+    on_row = None if _sqlite() else or_(*(way.on_row for way in ways))
+    return _counted(_Way(select(union.c[0]), on_row))
 
 
-def _counted(ids) -> Match:
-    """The match with a count of its ids that stops just past :data:`COUNT_MAX`."""
-    ids = select(ids.c[0]) if not isinstance(ids, Select) else ids
-    bounded = select(func.count()).select_from(ids.limit(COUNT_MAX + 1).subquery())
-    return Match(ids=ids, count=db.session.execute(bounded).scalar_one())
+def _counted(way: _Way) -> Match:
+    """The match with the matching ids, read up to just past :data:`LOOKUP_MAX`."""
+    rows = db.session.execute(way.ids.limit(LOOKUP_MAX + 1)).scalars().all()
+    return Match(way=way, found=sorted(set(rows)), many=len(rows) > LOOKUP_MAX)
 
 
 def _sqlite() -> bool:
@@ -156,45 +163,41 @@ def _quoted(phrase: str) -> str:
     return '"' + phrase.replace('"', '""') + '"'
 
 
-def _leads_fts(match: str) -> Select:
-    return select(leads_fts.c.rowid).where(literal_column("leads_fts").match(match))
-
-
-def _containing(column, fragments: list[str]) -> Select:
-    """Ids of leads whose ``column`` holds every fragment (already lower-cased or folded)."""
+def _containing(column, fragments: list[str]) -> _Way:
+    """Leads whose ``column`` holds every fragment (already lower-cased or folded)."""
     long = [fragment for fragment in fragments if len(fragment) >= TRIGRAM]
     short = [column.contains(f, autoescape=True) for f in fragments if len(f) < TRIGRAM]
     if not _sqlite():
-        return select(Lead.id).where(*short, *(column.contains(f, autoescape=True) for f in long))
+        every = [*short, *(column.contains(f, autoescape=True) for f in long)]
+        return _Way(select(Lead.id).where(*every), and_(*every))
     if not long:
-        return select(Lead.id).where(*short)
-    indexed = _leads_fts(" AND ".join(f"{column.key} : {_quoted(f)}" for f in long))
-    return select(Lead.id).where(Lead.id.in_(indexed), *short) if short else indexed
+        return _Way(select(Lead.id).where(*short))
+    match = " AND ".join(f"{column.key} : {_quoted(f)}" for f in long)
+    indexed = select(leads_fts.c.rowid).where(literal_column("leads_fts").match(match))
+    return _Way(select(Lead.id).where(Lead.id.in_(indexed), *short) if short else indexed)
 
 
-def email_ids(fragment: str) -> Select:
+def _email(fragment: str) -> _Way:
     return _containing(Lead.email_key, [fragment.strip().lower()])
 
 
-def phone_ids(digits: str) -> Select:
-    return _containing(Lead.phone_digits, [digits])
-
-
-def name_ids(words: list[str]) -> Select:
+def _name(words: list[str]) -> _Way:
     """Every word appears in the folded name, in any order: 'nunez zoe' finds 'Zoë Núñez'."""
     return _containing(Lead.name_key, [normalise.fold(word) for word in words])
 
 
-def message_ids(words: list[str]) -> Select:
+def _message(words: list[str]) -> _Way:
     """Leads with an inquiry holding words that start with every typed word."""
     terms = [term for word in words for term in _WORD.findall(word)][:TERMS_MAX]
     if not terms:
-        return select(Lead.id).where(false())
+        return _Way(select(Lead.id).where(false()), false())
     if _sqlite():
         match = " AND ".join(f"{_quoted(term)}*" for term in terms)
-        return select(sqlite_messages.c.rowid).where(literal_column("search_messages").match(match))
-    query = " & ".join(f"{term}:*" for term in terms)
-    words = postgres_messages.c.words
-    return select(postgres_messages.c.lead_id).where(
-        words.op("@@")(func.to_tsquery("clinic_search", query))
-    )
+        return _Way(
+            select(sqlite_messages.c.rowid).where(literal_column("search_messages").match(match))
+        )
+    query = func.to_tsquery("clinic_search", " & ".join(f"{term}:*" for term in terms))
+    messages = postgres_messages.c
+    matching = messages.words.op("@@")(query)
+    on_row = exists().where(messages.lead_id == Lead.id, matching)
+    return _Way(select(messages.lead_id).where(matching), on_row)

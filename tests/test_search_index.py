@@ -1,0 +1,229 @@
+"""The search indexes and the status counts of migration 0005_performance: the same answers as
+reading the tables, however many leads match, and kept in step by every kind of change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, func, select, text
+from werkzeug.datastructures import MultiDict
+
+from clinic.extensions import db
+from clinic.leads import actions, inbox, search
+from clinic.leads.counts import TabCount, from_table, status_totals
+from clinic.leads.derived import SQLITE_TRIGGERS
+from clinic.leads.erasure import erase_lead
+from clinic.leads.intake import InquiryData, record_inquiry
+from clinic.leads.merge import merge_leads
+from clinic.models import Inquiry, Lead, LeadCount, LeadEvent
+from tests.lead_helpers import make_lead
+from tests.staff_helpers import make_staff
+
+
+def context(user_id: int = 1) -> inbox.InboxContext:
+    return inbox.InboxContext(
+        user_id=user_id,
+        now=datetime.now(UTC),
+        tz=ZoneInfo("America/New_York"),
+        stale_days=7,
+        region="US",
+    )
+
+
+def listed(**args) -> list[int]:
+    params = inbox.parse_params(MultiDict(args))
+    return [lead.id for lead in inbox.fetch_page(params, context(), size=200).leads]
+
+
+@pytest.fixture(params=["lookup", "walk"])
+def plan(request, monkeypatch):
+    """Every search runs twice: looking the matches up by id, and walking the inbox's order
+    (what happens when more than LOOKUP_MAX leads match)."""
+    if request.param == "walk":
+        monkeypatch.setattr(search, "LOOKUP_MAX", 0)
+    return request.param
+
+
+@pytest.fixture
+def people(ctx):
+    return {
+        "zoe": make_lead(
+            "Zoë Núñez",
+            email="Zoe.Nunez@Example.com",
+            phone="(212) 555-0142",
+            message="Me diagnosticaron lupus hace años. My kidneys hurt since the flare.",
+        ).id,
+        "wang": make_lead("王芳", email="fang.wang@example.org", phone="+1 646 555 0199").id,
+        "wu": make_lead("Li Wu", email="li.wu@example.net", message="Knee pain for years").id,
+        "other": make_lead("Maria Garcia", email="maria@example.net", message="Insurance?").id,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "who"),
+    [
+        ("(212) 555-0142", "zoe"),
+        ("212.555.0142", "zoe"),
+        ("+12125550142", "zoe"),
+        ("2125550142", "zoe"),
+        ("555-0142", "zoe"),
+        ("0142", "zoe"),
+        ("Núñez", "zoe"),
+        ("nunez", "zoe"),
+        ("NUÑEZ zoe", "zoe"),
+        ("zoe.nunez@", "zoe"),
+        ("EXAMPLE.COM", "zoe"),
+        ("kidney", "zoe"),
+        ("KIDNEYS flare", "zoe"),
+        ("anos", "zoe"),
+        ("años lupus", "zoe"),
+        ("王芳", "wang"),
+        ("芳", "wang"),
+        ("wu", "wu"),
+        ("li wu", "wu"),
+    ],
+)
+def test_the_same_lead_is_found_however_it_is_typed_with_either_plan(people, plan, query, who):
+    assert listed(q=query, status="all") == [people[who]]
+
+
+@pytest.mark.parametrize("query", ["idney", "kidney stones", "%", "_", "nunez%", "212-555-0143"])
+def test_what_does_not_match_is_not_found(people, plan, query):
+    assert listed(q=query, status="all") == []
+
+
+def test_a_common_word_lists_newest_first_under_both_plans(ctx, monkeypatch):
+    ids = [make_lead(f"Person {n}", message="Does insurance cover it?").id for n in range(12)]
+    make_lead("Someone Else", message="How long is recovery?")
+    looked_up = listed(q="insurance", status="all")
+    monkeypatch.setattr(search, "LOOKUP_MAX", 5)
+    assert listed(q="insurance", status="all") == looked_up == ids[::-1]
+
+
+def test_the_index_follows_new_names_erasure_and_merges(ctx):
+    staff = make_staff()
+    first = make_lead("Ana Souza", email="ana@example.com", message="Cartilage question").id
+    record_inquiry(
+        InquiryData(
+            name="Ana Souza Lima",
+            email="ana@example.com",
+            phone=None,
+            condition_slug="lupus",
+            message="Second question about wheelchairs",
+        )
+    )
+    assert listed(q="lima", status="all") == [first]
+    assert listed(q="wheelchair", status="all") == [first]
+    assert listed(q="cartilage", status="all") == [first]
+
+    duplicate = make_lead("A. Souza", email="asouza@example.org", message="Stem cells for hips")
+    merge_leads(db.session.get(Lead, first), duplicate, staff)
+    db.session.commit()
+    assert listed(q="hips", status="all") == [first]
+
+    erase_lead(db.session.get(Lead, first), staff)
+    db.session.commit()
+    for query in ("souza", "ana@example", "wheelchair", "cartilage", "hips"):
+        assert listed(q=query, status="all") == [], query
+
+
+def direct_counts() -> dict[tuple[str, str, int], int]:
+    key = (Lead.status, Lead.condition_slug, func.coalesce(Lead.owner_id, 0))
+    rows = db.session.execute(
+        select(*key, func.count())
+        .where(Lead.merged_into_id.is_(None), Lead.erased_at.is_(None))
+        .group_by(*key)
+    ).all()
+    return {(status, condition, owner): count for status, condition, owner, count in rows}
+
+
+def table_counts() -> dict[tuple[str, str, int], int]:
+    rows = db.session.execute(select(LeadCount)).scalars()
+    return {(r.status, r.condition_slug, r.owner_key): r.leads for r in rows if r.leads}
+
+
+def test_counts_stay_exact_through_every_kind_of_change(ctx):
+    coordinator = make_staff()
+    other = make_staff("other@clinic.test", name="Other Coordinator")
+    leads = [make_lead(condition=("lupus", "copd")[n % 2]) for n in range(8)]
+    assert table_counts() == direct_counts()
+    actions.change_status(leads[0], "contacted", coordinator)
+    actions.change_status(leads[1], "lost", coordinator, lost_reason="cost")
+    actions.assign_owner(leads[2], other, coordinator)
+    actions.bulk_change_status(leads[3:5], "consult_booked", coordinator)
+    actions.bulk_assign(leads[3:6], coordinator, coordinator)
+    db.session.commit()
+    assert table_counts() == direct_counts()
+    record_inquiry(  # a lost lead writes again: reopened, back to new
+        InquiryData(
+            name=leads[1].name,
+            email=leads[1].email,
+            phone=None,
+            condition_slug="multiple-sclerosis",
+        )
+    )
+    merge_leads(leads[6], leads[7], coordinator)
+    erase_lead(leads[5], coordinator)
+    db.session.commit()
+    assert table_counts() == direct_counts()
+    gone = leads[0].id
+    db.session.execute(delete(LeadEvent).where(LeadEvent.lead_id == gone))
+    db.session.execute(delete(Inquiry).where(Inquiry.lead_id == gone))
+    db.session.execute(delete(Lead).where(Lead.id == gone))
+    db.session.commit()
+    assert table_counts() == direct_counts()
+    assert sum(status_totals().values()) == sum(direct_counts().values())
+    assert from_table(["new"], condition="lupus")["new"] == sum(
+        count for (s, c, _), count in direct_counts().items() if (s, c) == ("new", "lupus")
+    )
+
+
+def test_tabs_say_at_least_when_they_did_not_read_every_match(ctx, monkeypatch):
+    for n in range(6):
+        make_lead(f"Person {n}", message="Does insurance cover it?")
+    params = inbox.parse_params(MultiDict({"q": "insurance"}))
+    exact = inbox.status_counts(params, context())
+    assert exact["new"] == 6 and exact["new"].exact and str(exact["new"]) == "6"
+    monkeypatch.setattr(search, "LOOKUP_MAX", 3)
+    partial = inbox.status_counts(params, context())
+    assert not partial["new"].exact
+    assert 3 <= partial["new"] <= 6 and str(partial["new"]) == f"{int(partial['new'])}+"
+    assert str(TabCount(12_345, exact=False)) == "12,345+"
+
+
+def test_export_size_agrees_with_the_rows_however_it_is_counted(ctx):
+    staff = make_staff()
+    for n in range(7):
+        lead = make_lead(condition="copd" if n % 3 else "lupus")
+        if n % 2:
+            actions.change_status(lead, "contacted", staff)
+    db.session.commit()
+    for args in (
+        {"status": "all"},
+        {"condition": "copd"},
+        {"status": "contacted"},
+        {"q": "patient"},
+    ):
+        params = inbox.parse_params(MultiDict(args)).filters_only()
+        rows, last_id = inbox.export_size(params, context())
+        exported = db.session.execute(
+            inbox.export_statement(params, context()).where(Lead.id <= last_id)
+        ).all()
+        assert rows == len(exported) > 0, args
+
+
+def test_the_triggers_that_keep_counts_and_search_are_in_place(ctx):
+    """A later migration that makes Alembic copy the leads or inquiries table on SQLite drops
+    them silently; this says so."""
+    if db.engine.dialect.name == "sqlite":
+        names = db.session.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ).scalars()
+        assert set(SQLITE_TRIGGERS) <= set(names)
+    else:
+        names = db.session.execute(
+            text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        ).scalars()
+        assert {"lead_counts_follow", "search_messages_follow"} <= set(names)
