@@ -21,7 +21,7 @@ from clinic.models import Lead, LeadCount
 
 # Leads read to count a filter the table can't answer: a search whose matches were all counted
 # (search.COUNT_MAX) is read in full, any other filter up to READ_LIMIT.
-READ_LIMIT = 2_000
+READ_LIMIT = 1_000
 
 
 class TabCount(int):
