@@ -37,7 +37,7 @@ class SpeedToLead:
     waiting: int
 
 
-def follow_ups_due(owner_id: int, today: date) -> FollowUps:
+def follow_ups_due(owner_id: int, today: date, limit: int = DUE_LIMIT) -> FollowUps:
     """The owner's open leads with a follow-up today or earlier, oldest date first."""
     rows = db.session.execute(
         select(Lead)
@@ -48,7 +48,7 @@ def follow_ups_due(owner_id: int, today: date) -> FollowUps:
             Lead.follow_up_on <= today,
         )
         .order_by(Lead.follow_up_on, Lead.id)
-        .limit(DUE_LIMIT)
+        .limit(limit)
     ).scalars()
     overdue, due_today = [], []
     for lead in rows:

@@ -96,8 +96,9 @@ def leads():
     ctx = inbox_context()
     page = inbox.fetch_page(params, ctx)
     counts = inbox.status_counts(params, ctx)
-    # Opening the inbox plainly puts the coordinator's own due follow-ups first.
-    due = None if canonical else today.follow_ups_due(current_user.id, ctx.today)
+    # Opening the inbox plainly puts the coordinator's own most overdue follow-ups first; a
+    # few, with a link to all of them, so the inbox itself stays in view (and fast).
+    due = None if canonical else today.follow_ups_due(current_user.id, ctx.today, limit=10)
     staff = staff_members()
     conditions = inbox.condition_options()
     return render_template(
