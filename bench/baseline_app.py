@@ -1,6 +1,7 @@
-"""The yardstick for intake throughput: a bare Flask app that serves a form and stores one row
-per post, and nothing else — same stack (Flask, SQLAlchemy, gunicorn) and database as the
-clinic, with the clinic's SQLite settings (WAL, synchronous=NORMAL, busy timeout).
+"""The yardstick for intake throughput: a bare Flask app that renders the same form (a Jinja
+template) and stores one row per post, and nothing else — no validation, CSRF, session,
+deduplication or notification — on the same stack (Flask, SQLAlchemy, gunicorn) and database
+as the clinic, with the clinic's SQLite settings (WAL, synchronous=NORMAL, busy timeout).
 
     DATABASE_URL=... gunicorn --workers 4 bench.baseline_app:app
 
@@ -28,15 +29,43 @@ TABLE_SQL = {
     "created_at TIMESTAMPTZ NOT NULL, name VARCHAR(200) NOT NULL, email VARCHAR(320) NOT NULL, "
     "message TEXT NOT NULL)",
 }
+# The same visible form as the clinic's, rendered by Jinja as any Flask app would render it.
 FORM = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Ask us</title></head><body>
+<h1>Ask about treatment</h1>
 <form method="post" action="/inquire">
-<label>Full name <input name="name" required></label>
-<label>Email <input name="email" type="email" required></label>
-<label>Your question <textarea name="message"></textarea></label>
+<p><label>Full name <input name="name" required maxlength="200"></label></p>
+<p><label>Email address <input name="email" type="email" required></label></p>
+<p><label>Phone number (optional) <input name="phone" type="tel"></label></p>
+<p><label>Condition <select name="condition" required>
+{% for slug, label in conditions %}<option value="{{ slug }}">{{ label }}</option>{% endfor %}
+</select></label></p>
+<p><label>Your question (optional) <textarea name="message"></textarea></label></p>
+<fieldset><legend>How should we contact you?</legend>
+{% for value, label in contacts %}<label><input type="radio" name="preferred_contact"
+ value="{{ value }}"> {{ label }}</label>{% endfor %}</fieldset>
+<p><label>Best time <select name="best_time">
+{% for value, label in times %}<option value="{{ value }}">{{ label }}</option>{% endfor %}
+</select></label></p>
+<fieldset><legend>How do you expect to pay?</legend>
+{% for value, label in payments %}<label><input type="radio" name="payment"
+ value="{{ value }}"> {{ label }}</label>{% endfor %}</fieldset>
+<p><label><input type="checkbox" name="consent" value="y" required> I agree to be
+contacted about my inquiry.</label></p>
 <button>Send</button>
 </form></body></html>
 """
+CHOICES = {
+    "conditions": [("lupus", "Lupus"), ("multiple-sclerosis", "Multiple sclerosis"),
+                   ("rheumatoid-arthritis", "Rheumatoid arthritis"),
+                   ("knee-osteoarthritis", "Knee osteoarthritis"), ("copd", "COPD"),
+                   ("parkinsons-disease", "Parkinson's disease"), ("other", "Other")],
+    "contacts": [("phone", "Phone call"), ("email", "Email"), ("sms", "Text message")],
+    "times": [("any", "Any time"), ("morning", "Morning"), ("afternoon", "Afternoon"),
+              ("evening", "Early evening")],
+    "payments": [("not_sure", "Not sure yet"), ("self_pay", "Self-pay"),
+                 ("insurance", "Insurance")],
+}  # fmt: skip
 
 if engine.dialect.name == "sqlite":
 
@@ -51,9 +80,12 @@ if engine.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+TEMPLATE = app.jinja_env.from_string(FORM)  # compiled once, as render_template's cache does
+
+
 @app.get("/inquire")
 def form():
-    return FORM
+    return TEMPLATE.render(**CHOICES)
 
 
 @app.post("/inquire")
