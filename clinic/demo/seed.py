@@ -21,7 +21,9 @@ from datetime import datetime
 from operator import itemgetter
 
 from flask import current_app
+from psycopg import sql
 from sqlalchemy import Table, func, inspect, select
+from sqlalchemy.dialects import sqlite
 
 from clinic.demo.generate import (
     BATCH_SIZE,
@@ -50,6 +52,7 @@ DEMO_COORDINATORS = (
     ("Tomasz Nowak", "tomasz.nowak@example.org"),
     ("Priya Raman", "priya.raman@example.org"),
 )
+_SQLITE = sqlite.dialect(paramstyle="qmark")
 # Generated batches waiting to be written, per worker: enough to keep the writer busy without
 # holding much of a million rows in memory.
 QUEUE_PER_WORKER = 2
@@ -142,7 +145,7 @@ def seed_demo(
                 inquiry_id += len(inquiries)
                 event_id += len(events)
                 for shape, rows in zip(shapes, (batch.leads, inquiries, events), strict=True):
-                    writer.insert(shape.table.name, shape.columns, shape.rows(rows))
+                    writer.insert(shape.table, shape.columns, shape.rows(rows))
                 writer.batch_done()
                 if progress:
                     progress(size)
@@ -217,27 +220,26 @@ def _batches(plan: DemoPlan, workers: int | None) -> Iterator[tuple[Batch, int]]
 
 
 class _RowShape:
-    """Fits generated rows to the table as it is: columns the generator doesn't know get their
-    model default (so a new column with a default doesn't break seeding)."""
+    """Fits generated rows to the table as it is, in the table's column order: columns the
+    generator doesn't know get their model default (so a new column with a default doesn't
+    break seeding), columns it makes that the table lacks are left out."""
 
     def __init__(self, table: Table, generated: Sequence[str]):
         self.table = table
-        names = [column.name for column in table.columns]
-        kept = [name for name in generated if name in names]
+        self.columns = [column.name for column in table.columns]
         extra = [column for column in table.columns if column.name not in generated]
-        self.columns = kept + [column.name for column in extra]
         self.extra = tuple(_default(column) for column in extra)
-        self.pick = (
-            None
-            if len(kept) == len(generated)
-            else itemgetter(*[generated.index(name) for name in kept])
-        )
+        # Positions in (generated row + defaults) of each table column, in table order.
+        positions = {name: index for index, name in enumerate(generated)}
+        positions.update({column.name: len(generated) + n for n, column in enumerate(extra)})
+        order = [positions[name] for name in self.columns]
+        self.pick = None if order == list(range(len(generated))) else itemgetter(*order)
 
     def rows(self, rows: list[tuple]) -> list[tuple]:
-        if self.pick is not None:
-            rows = [self.pick(row) for row in rows]
         if self.extra:
             rows = [row + self.extra for row in rows]
+        if self.pick is not None:
+            rows = [self.pick(row) for row in rows]
         return rows
 
 
@@ -275,10 +277,9 @@ class _SQLiteWriter:
         self.connection.execute("PRAGMA analysis_limit = 2000")
         self.connection.execute("ANALYZE")
 
-    def insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
-        marks = ", ".join("?" * len(columns))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-        self.connection.executemany(sql, rows)
+    def insert(self, table: Table, columns: list[str], rows: list[tuple]) -> None:
+        statement = table.insert().compile(dialect=_SQLITE, column_keys=columns)
+        self.connection.executemany(str(statement), rows)
 
     def batch_done(self) -> None:
         self.connection.execute("COMMIT")
@@ -311,14 +312,17 @@ class _PostgresWriter:
                 execute(definition)
             for table in tables:
                 execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                    f"(SELECT max(id) FROM {table}))"
+                    sql.SQL(
+                        "SELECT setval(pg_get_serial_sequence({name}, 'id'), "
+                        "(SELECT max(id) FROM {table}))"
+                    ).format(name=sql.Literal(table), table=sql.Identifier(table))
                 )
             self.connection.commit()
         except BaseException:
             self.connection.rollback()
             raise
-        execute(f"ANALYZE {', '.join([*tables, 'lead_counts', 'search_messages'])}")
+        analysed = [*tables, "lead_counts", "search_messages"]
+        execute(sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(map(sql.Identifier, analysed))))
         self.connection.commit()
 
     def _drop_indexes(self, tables: list[str]) -> list[str]:
@@ -331,11 +335,13 @@ class _PostgresWriter:
             (tables,),
         ).fetchall()
         for name, _ in found:
-            self.cursor.execute(f'DROP INDEX "{name}"')
+            self.cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
         return [definition for _, definition in found]
 
-    def insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    def insert(self, table: Table, columns: list[str], rows: list[tuple]) -> None:
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
         with self.cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)

@@ -53,11 +53,8 @@ def sqlite_triggers_set_aside(cursor) -> Iterator[None]:
     """Drop the derived tables' triggers for a bulk load, then rebuild the tables and put the
     triggers back — also when the load fails part-way, so the database stays consistent with
     whatever was written. Nothing else may write to the database meanwhile."""
-    placeholders = ", ".join("?" * len(SQLITE_TRIGGERS))
-    saved = cursor.execute(
-        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({placeholders})",  # noqa: S608
-        SQLITE_TRIGGERS,
-    ).fetchall()
+    triggers = cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    saved = [sql for name, sql in triggers.fetchall() if name in SQLITE_TRIGGERS]
     cursor.execute("BEGIN IMMEDIATE")
     for name in SQLITE_TRIGGERS:
         cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -70,7 +67,7 @@ def sqlite_triggers_set_aside(cursor) -> Iterator[None]:
         cursor.execute("BEGIN IMMEDIATE")
         for statement in SQLITE_REBUILD:
             cursor.execute(statement)
-        for (sql,) in saved:
+        for sql in saved:
             cursor.execute(sql)
         cursor.execute("COMMIT")
 
