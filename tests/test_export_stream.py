@@ -93,3 +93,23 @@ def test_the_export_row_count_comes_before_any_row_and_matches(app, client):
             select(AuditEntry).where(AuditEntry.action == "leads_exported")
         ).scalar_one()
     assert entry.detail.startswith("rows=2;")
+
+
+def test_dates_and_times_are_written_as_isoformat_writes_them(app, ctx):
+    from datetime import UTC, date, datetime
+
+    whole = datetime(2024, 3, 5, 14, 7, 9, tzinfo=UTC)
+    fraction = datetime(2024, 3, 5, 14, 7, 9, 120000, tzinfo=UTC)
+    first = make_lead("Whole Second", at=whole, follow_up_on=date(2030, 1, 2))
+    second = make_lead("With Fraction", at=fraction, first_contacted_at=fraction)
+    rows = {row[0]: row for row in export_records()}
+    fields = export.EXPORT_FIELDS
+    created, contacted, follow_up = (
+        fields.index(name) for name in ("created_at", "first_contacted_at", "follow_up_on")
+    )
+    assert rows[first.id][created] == whole.isoformat() == "2024-03-05T14:07:09+00:00"
+    assert rows[first.id][follow_up] == "2030-01-02"
+    assert rows[first.id][contacted] is None
+    assert rows[second.id][created] == fraction.isoformat() == "2024-03-05T14:07:09.120000+00:00"
+    assert rows[second.id][contacted] == fraction.isoformat()
+    assert rows[second.id][follow_up] is None
