@@ -541,3 +541,55 @@ def test_out_of_range_values_in_the_address_never_break_the_page(app, client, qu
 def test_out_of_range_lead_numbers_are_not_found(app, client):
     me_signed_in(app, client)
     assert client.get("/staff/leads/99999999999999999999").status_code == 404
+
+
+def _stale_by_reading(now: datetime, days: int, owner_id: int | None = None) -> int:
+    """The definition, counted row by row: what count_stale must equal."""
+    from clinic.automation.stale import stale_clause
+
+    query = db.select(db.func.count()).select_from(Lead).where(*stale_clause(now, days))
+    if owner_id is not None:
+        query = query.where(Lead.owner_id == owner_id)
+    return db.session.execute(query).scalar_one()
+
+
+def test_gone_quiet_counts_equal_the_definition_through_merges_and_erasure(me):
+    from clinic.automation.stale import count_stale
+    from clinic.leads.merge import merge_leads
+
+    now = utcnow()
+    sam = make_staff("sam@clinic.test", name="Sam")
+    quiet = {"ago": timedelta(days=20)}
+    mine = [make_lead(owner_id=me.id, **quiet) for _ in range(3)]
+    make_lead(owner_id=sam.id, **quiet)
+    make_lead(**quiet)  # nobody's
+    make_lead(owner_id=me.id, ago=timedelta(days=2))  # worked on lately
+    make_lead(owner_id=me.id, status="lost", **quiet)  # closed: never stale
+    make_lead(owner_id=me.id, status="treated", **quiet)
+    assert (count_stale(now, 7), count_stale(now, 7, me.id)) == (5, 3)
+
+    # A merge closes the duplicate and is activity on the kept lead; an erased lead is unlisted.
+    merge_leads(mine[0], mine[1], me)
+    erase_lead(mine[2], me)
+    db.session.commit()
+    for days in (1, 7, 30):
+        for owner in (None, me.id, sam.id):
+            assert count_stale(now, days, owner) == _stale_by_reading(now, days, owner)
+    assert (count_stale(now, 7), count_stale(now, 7, me.id)) == (2, 0)
+    assert (count_stale(now, 1), count_stale(now, 1, me.id)) == (3, 1)
+
+
+def test_today_page_counts_leads_gone_quiet_with_links_to_them(app, client):
+    user = me_signed_in(app, client)
+    with app.app_context():
+        colleague = make_staff("sam@clinic.test", name="Sam")
+        for _ in range(2):
+            make_lead(owner_id=user.id, ago=timedelta(days=40))
+        make_lead(owner_id=colleague.id, ago=timedelta(days=40))
+        make_lead(owner_id=user.id)  # fresh
+    html = client.get("/staff/").get_data(as_text=True)
+    section = html.split('id="quiet-title"', 1)[1].split("</section>", 1)[0]
+    text = " ".join(section.split())
+    mine = '2</span> <a class="stat__label" href="/staff/leads?owner=me&amp;view=stale">of mine'
+    clinic = '3</span> <a class="stat__label" href="/staff/leads?view=stale">in the clinic'
+    assert f'stat__value">{mine}' in text and f'stat__value">{clinic}' in text

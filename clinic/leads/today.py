@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from clinic.automation import stale
 from clinic.extensions import db
 from clinic.leads import counts
 from clinic.leads.inbox import listed
@@ -25,6 +26,15 @@ UNASSIGNED_LIMIT = 20
 class FollowUps:
     overdue: list[Lead]
     today: list[Lead]
+
+
+@dataclass
+class GoneQuiet:
+    """Open leads nobody has worked on for the stale window: the coordinator's and everyone's."""
+
+    days: int
+    mine: int
+    everyone: int
 
 
 @dataclass
@@ -66,6 +76,12 @@ def new_unassigned(limit: int = UNASSIGNED_LIMIT) -> list[Lead]:
             .limit(limit)
         ).scalars()
     )
+
+
+def gone_quiet(owner_id: int, now: datetime, days: int) -> GoneQuiet:
+    """Leads that went quiet, so a coordinator sees the backlog of their own that needs a nudge
+    and how large the clinic's is."""
+    return GoneQuiet(days, stale.count_stale(now, days, owner_id), stale.count_stale(now, days))
 
 
 def week_start(now: datetime, tz: ZoneInfo) -> date:

@@ -47,6 +47,7 @@ def home():
         unassigned=today.new_unassigned(),
         speed=today.speed_to_lead(ctx.now, ctx.tz),
         totals=today.status_totals(),
+        quiet=today.gone_quiet(current_user.id, ctx.now, ctx.stale_days),
         conditions=dict(inbox.condition_options()),
         open_statuses=OPEN_STATUSES,
         target_minutes=current_app.config["CLINIC_SPEED_TARGET_MINUTES"],
