@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from markupsafe import Markup
 
 WIDTH = 720
-LABEL_WIDTH = 230
+LABEL_WIDTH = 290  # room for a condition page's path: "/conditions/rheumatoid-arthritis"
 BAR_HEIGHT = 22
 BAR_GAP = 8
 TOP = 16
 BOTTOM = 48
-LABEL_MAX = 28
+LABEL_MAX = 38
 HEAT_LEVELS = 5
 
 _SVG = Markup(
