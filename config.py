@@ -80,6 +80,9 @@ class Config:
     CLINIC_BUSINESS_DAYS = os.environ.get("CLINIC_BUSINESS_DAYS", "mon,tue,wed,thu,fri")
     # New leads go round-robin to active coordinators (clinic.automation.assignment).
     CLINIC_AUTO_ASSIGN = env_bool("CLINIC_AUTO_ASSIGN", True)
+    # Each app process re-reads the published condition list (and re-renders the inquiry form
+    # from it) at most this often; `flask content sync` shows on the form within this time.
+    CLINIC_CONTENT_CACHE_SECONDS = env_int("CLINIC_CONTENT_CACHE_SECONDS", 10)
 
     # Mail and notifications
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -137,6 +140,8 @@ class TestingConfig(Config):
     OUTBOX_SEND_AFTER_RESPONSE = False
     # Tests of manual work start from unassigned leads; the automation tests switch it on.
     CLINIC_AUTO_ASSIGN = False
+    # Tests change articles between requests: read the condition list every time.
+    CLINIC_CONTENT_CACHE_SECONDS = 0
     CLINIC_NOTIFY_EMAILS = ["coordinators@clinic.test"]
     LOG_FORMAT = "text"
 

@@ -42,7 +42,7 @@ def render_error(code: int, description: str | None = None):
 def _csrf_failed(error: CSRFError):
     """An expired or missing token must never lose what a patient typed: show it all again."""
     if request.endpoint in INQUIRY_ENDPOINTS:
-        from clinic.public.views import new_inquiry_form
+        from clinic.public.inquiry_page import new_inquiry_form
 
         form = new_inquiry_form()
         return (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -110,19 +111,65 @@ def test_sitemap_and_robots(client):
     assert "Sitemap: " in robots
 
 
-def test_unpublished_page_is_gone(app, client):
+@contextmanager
+def unpublished(app, slug: str):
+    """The article is unpublished for the block (as `content sync` would), then restored."""
     from clinic.extensions import db
     from clinic.models import Article
 
-    with app.app_context():
-        article = db.session.execute(db.select(Article).filter_by(slug="faq")).scalar_one()
-        article.published = False
-        db.session.commit()
+    def publish(published: bool) -> None:
+        with app.app_context():
+            article = db.session.execute(db.select(Article).filter_by(slug=slug)).scalar_one()
+            article.published = published
+            db.session.commit()
+
+    publish(False)
     try:
+        yield
+    finally:
+        publish(True)
+
+
+def test_unpublished_page_is_gone(app, client):
+    with unpublished(app, "faq"):
         assert client.get("/faq").status_code == 404
         assert "/faq</loc>" not in client.get("/sitemap.xml").get_data(as_text=True)
-    finally:
-        with app.app_context():
-            article = db.session.execute(db.select(Article).filter_by(slug="faq")).scalar_one()
-            article.published = True
-            db.session.commit()
+
+
+def test_each_visit_gets_its_own_tokens_from_the_workers_rendered_form(app, client):
+    from tests.conftest import csrf_token_from, form_token_from
+
+    first = client.get("/inquire").get_data(as_text=True)
+    other_visitor = app.test_client().get("/inquire").get_data(as_text=True)
+    assert form_token_from(first) != form_token_from(other_visitor)
+    assert csrf_token_from(first) != csrf_token_from(other_visitor)
+    for html in (first, other_visitor):
+        assert "placeholder" not in html.split('name="form_token"')[1][:80]
+        assert "clinic-" not in csrf_token_from(html) + form_token_from(html)
+    # Apart from the tokens, every visitor sees the same page.
+    assert re.sub(r'value="[^"]{32,}"', "", first) == re.sub(
+        r'value="[^"]{32,}"', "", other_visitor
+    )
+
+
+def test_inquiry_page_preselects_a_known_condition_only(client):
+    chosen = client.get("/inquire?condition=lupus").get_data(as_text=True)
+    assert re.search(r'<option selected value="lupus">|<option value="lupus" selected>', chosen)
+    odd = client.get('/inquire?condition="><script>x</script>').get_data(as_text=True)
+    condition_options = odd.split('name="condition"')[1].split("</select>")[0]
+    assert "<script>x" not in odd and "selected" not in condition_options
+
+
+def test_inquiry_form_follows_a_condition_being_unpublished(app, client):
+    assert 'value="lupus"' in client.get("/inquire").get_data(as_text=True)
+    with unpublished(app, "lupus"):
+        assert 'value="lupus"' not in client.get("/inquire").get_data(as_text=True)
+    assert 'value="lupus"' in client.get("/inquire").get_data(as_text=True)
+
+
+def test_inquiry_page_shows_a_waiting_flash_message(client):
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Your session ended; please start again.")]
+    html = client.get("/inquire").get_data(as_text=True)
+    assert "Your session ended; please start again." in html
+    assert "Your session ended" not in client.get("/inquire").get_data(as_text=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -15,8 +14,7 @@ from clinic.models import Article
 from clinic.public import bp
 from clinic.public.attribution import current_attribution, remember_first_touch
 from clinic.public.forms import InquiryForm
-
-OTHER_CONDITION = ("other", "Another condition, or not sure")
+from clinic.public.inquiry_page import inquiry_page, new_inquiry_form
 
 
 @bp.before_app_request
@@ -30,27 +28,6 @@ def published(kind: str | None = None):
     if kind:
         query = query.where(Article.kind == kind)
     return db.session.execute(query.order_by(Article.position, Article.title)).scalars().all()
-
-
-def condition_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Article.slug, Article.condition_name)
-        .where(Article.kind == "condition", Article.published.is_(True))
-        .order_by(Article.position)
-    ).all()
-    return [(slug, name or slug) for slug, name in rows] + [OTHER_CONDITION]
-
-
-def new_inquiry_form(condition: str | None = None, submitted_from: str | None = None, **kwargs):
-    """A form ready to render: condition choices, preselection and a fresh idempotency token."""
-    form = InquiryForm(**kwargs)
-    form.condition.choices = [("", "Choose one")] + condition_choices()
-    if request.method == "GET":
-        form.form_token.data = secrets.token_hex(16)
-        if condition:
-            form.condition.data = condition
-        form.submitted_from.data = submitted_from or request.path
-    return form
 
 
 @bp.get("/")
@@ -81,16 +58,16 @@ def condition(slug: str):
 @bp.route("/inquire", methods=["GET", "POST"])
 @limit_inquiries
 def inquire():
-    form = new_inquiry_form(condition=request.args.get("condition"))
-    if request.method == "POST":
-        if form.website.data:
-            current_app.logger.info("inquiry honeypot filled; nothing stored")
-            return redirect(url_for("public.thanks"), code=303)
-        if form.validate():
-            intake.record_inquiry(inquiry_data_from(form))
-            return redirect(url_for("public.thanks"), code=303)
-        return render_template("public/inquire.html", form=form), 422
-    return render_template("public/inquire.html", form=form)
+    if request.method == "GET":
+        return inquiry_page(request.args.get("condition"))
+    form = new_inquiry_form()
+    if form.website.data:
+        current_app.logger.info("inquiry honeypot filled; nothing stored")
+        return redirect(url_for("public.thanks"), code=303)
+    if form.validate():
+        intake.record_inquiry(inquiry_data_from(form))
+        return redirect(url_for("public.thanks"), code=303)
+    return render_template("public/inquire.html", form=form), 422
 
 
 def inquiry_data_from(form: InquiryForm) -> intake.InquiryData:
