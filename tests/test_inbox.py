@@ -367,10 +367,10 @@ def test_inbox_query_count_does_not_grow_with_the_page(app, client):
         with QueryCounter(engine) as counter:
             assert client.get("/staff/leads").status_code == 200
         counts.append(len(counter.statements))
-        # One query for the page of leads and one for the coordinator's due follow-ups shown
-        # first on the plain inbox; the status-tab counts come from lead_counts, never a
-        # count over the leads table.
-        assert len(counter.touching_leads()) == 2, counter.touching_leads()
+        # One query for the page of leads and two for the coordinator's overdue and due-today
+        # follow-ups shown first on the plain inbox; the status-tab counts come from
+        # lead_counts, never a count over the leads table.
+        assert len(counter.touching_leads()) == 3, counter.touching_leads()
         assert sum("FROM lead_counts" in s for s in counter.statements) == 1
     assert counts[0] == counts[1]
     assert counts[1] <= 8, counter.statements
@@ -593,3 +593,25 @@ def test_today_page_counts_leads_gone_quiet_with_links_to_them(app, client):
     mine = '2</span> <a class="stat__label" href="/staff/leads?owner=me&amp;view=stale">of mine'
     clinic = '3</span> <a class="stat__label" href="/staff/leads?view=stale">in the clinic'
     assert f'stat__value">{mine}' in text and f'stat__value">{clinic}' in text
+
+
+def test_a_backlog_of_overdue_follow_ups_never_hides_todays(app, client):
+    user = me_signed_in(app, client)
+    clinic_today = datetime.now(NEW_YORK).date()
+    with app.app_context():
+        for n in range(12):
+            make_lead(f"Late {n:02}", owner_id=user.id, follow_up_on=date(2024, 1, 1 + n))
+        make_lead("Today Tara", owner_id=user.id, follow_up_on=clinic_today)
+        assert today.count_overdue(user.id, clinic_today) == 12
+        due = today.follow_ups_due(user.id, clinic_today, overdue_limit=3, today_limit=3)
+        assert [lead.name for lead in due.overdue] == ["Late 00", "Late 01", "Late 02"]
+        assert [lead.name for lead in due.today] == ["Today Tara"]
+    html = client.get("/staff/").get_data(as_text=True)
+    overdue, rest = html.split("Due today", 1)
+    assert 'badge--danger">12</span>' in overdue and "The 10 waiting longest" in overdue
+    assert "Late 09" in overdue and "Late 10" not in html
+    assert "All my overdue follow-ups (12)" in overdue
+    assert "Today Tara" in rest
+    inbox_page = client.get("/staff/leads").get_data(as_text=True)
+    first = inbox_page.split('id="due-first-title"', 1)[1].split("</section>", 1)[0]
+    assert "Late 04" in first and "Late 05" not in first and "Today Tara" in first

@@ -349,7 +349,9 @@ def test_presets_condition_filter_and_bad_dates(app, client, october):
     assert bad.status_code == 200
     assert "The end date is before the start date" in bad.get_data(as_text=True)
     unreadable = client.get("/staff/reports?period=custom&date_from=31/10/2026")
-    assert "Not a valid date value" in unreadable.get_data(as_text=True)
+    assert "From: Not a valid date value" in unreadable.get_data(as_text=True)
+    unknown = client.get("/staff/reports?period=quarter").get_data(as_text=True)
+    assert "Period: Not a valid choice" in unknown and "Last 30 days (" in unknown
     assert client.get("/staff/reports?format=csv&report=nonsense").status_code == 404
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from clinic.automation import stale
 from clinic.extensions import db
@@ -18,12 +18,15 @@ from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead
 from clinic.reports.sql import seconds_between
 
-DUE_LIMIT = 100
+DUE_LIMIT = 100  # follow-ups due today shown on the Today page
+OVERDUE_SHOWN = 10  # the most overdue shown there, with a link to the rest
 UNASSIGNED_LIMIT = 20
 
 
 @dataclass
 class FollowUps:
+    """A coordinator's follow-ups: the most overdue first, and every one due today."""
+
     overdue: list[Lead]
     today: list[Lead]
 
@@ -47,23 +50,41 @@ class SpeedToLead:
     waiting: int
 
 
-def follow_ups_due(owner_id: int, today: date, limit: int = DUE_LIMIT) -> FollowUps:
-    """The owner's open leads with a follow-up today or earlier, oldest date first."""
-    rows = db.session.execute(
+def follow_ups_due(
+    owner_id: int, today: date, *, overdue_limit: int = OVERDUE_SHOWN, today_limit: int = DUE_LIMIT
+) -> FollowUps:
+    """The owner's open leads with a follow-up today or earlier.
+
+    Overdue and due-today are read separately so that a long backlog of overdue follow-ups
+    (hundreds, for a coordinator who inherited a colleague's leads) never pushes today's off
+    the page."""
+    overdue = db.session.execute(
         select(Lead)
-        .where(
-            *listed(),
-            Lead.owner_id == owner_id,
-            Lead.status.in_(OPEN_STATUSES),
-            Lead.follow_up_on <= today,
-        )
+        .where(*_open_leads_of(owner_id), Lead.follow_up_on < today)
         .order_by(Lead.follow_up_on, Lead.id)
-        .limit(limit)
+        .limit(overdue_limit)
     ).scalars()
-    overdue, due_today = [], []
-    for lead in rows:
-        (due_today if lead.follow_up_on == today else overdue).append(lead)
-    return FollowUps(overdue, due_today)
+    due_today = db.session.execute(
+        select(Lead)
+        .where(*_open_leads_of(owner_id), Lead.follow_up_on == today)
+        .order_by(Lead.id)
+        .limit(today_limit)
+    ).scalars()
+    return FollowUps(list(overdue), list(due_today))
+
+
+def count_overdue(owner_id: int, today: date) -> counts.TabCount:
+    """How many of the owner's follow-ups are overdue, reading at most ``counts.READ_LIMIT``
+    of them (then "at least" that many): the size of the backlog, not a number to audit."""
+    backlog = select(Lead.id).where(*_open_leads_of(owner_id), Lead.follow_up_on < today)
+    read = db.session.execute(
+        select(func.count()).select_from(backlog.limit(counts.READ_LIMIT).subquery())
+    ).scalar_one()
+    return counts.TabCount(read, exact=read < counts.READ_LIMIT)
+
+
+def _open_leads_of(owner_id: int) -> list[ColumnElement[bool]]:
+    return [*listed(), Lead.owner_id == owner_id, Lead.status.in_(OPEN_STATUSES)]
 
 
 def new_unassigned(limit: int = UNASSIGNED_LIMIT) -> list[Lead]:

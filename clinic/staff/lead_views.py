@@ -44,6 +44,7 @@ def home():
     return render_template(
         "staff/home.html",
         due=today.follow_ups_due(current_user.id, ctx.today),
+        overdue_count=today.count_overdue(current_user.id, ctx.today),
         unassigned=today.new_unassigned(),
         speed=today.speed_to_lead(ctx.now, ctx.tz),
         totals=today.status_totals(),
@@ -99,7 +100,11 @@ def leads():
     counts = inbox.status_counts(params, ctx)
     # Opening the inbox plainly puts the coordinator's own most overdue follow-ups first; a
     # few, with a link to all of them, so the inbox itself stays in view (and fast).
-    due = None if canonical else today.follow_ups_due(current_user.id, ctx.today, limit=10)
+    due = (
+        None
+        if canonical
+        else today.follow_ups_due(current_user.id, ctx.today, overdue_limit=5, today_limit=5)
+    )
     staff = staff_members()
     conditions = inbox.condition_options()
     return render_template(

@@ -49,7 +49,15 @@ def _period(form: ReportFilterForm, today) -> tuple[Period, str | None]:
             return preset_period(DEFAULT_PRESET, today), str(error)
     if valid and choice in PRESETS:
         return preset_period(choice, today), None
-    return preset_period(DEFAULT_PRESET, today), "Some dates could not be read."
+    return preset_period(DEFAULT_PRESET, today), _first_error(form)
+
+
+def _first_error(form: ReportFilterForm) -> str:
+    """The reason to show above the default report: the first field's error, by its label."""
+    for field in form:
+        if field.errors:
+            return f"{field.label.text}: {field.errors[0]}"
+    return "Some dates could not be read."
 
 
 def _csv(table: ReportTable, period: Period) -> Response:
