@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from clinic.automation.webhooks import emit_lead_event
 from clinic.extensions import db
@@ -23,29 +23,22 @@ class AssignmentError(ValueError):
     """An assignment rule can't be saved as asked; the message says why."""
 
 
+# Built once: every inquiry asks both questions (building a select costs more than running it).
+_ACTIVE_STAFF = select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)
+_ACTIVE_RULE = select(AssignmentRule).where(
+    AssignmentRule.condition_slug == bindparam("condition_slug"), AssignmentRule.active.is_(True)
+)
+
+
 def active_coordinators() -> list[StaffUser]:
     """Everyone who takes new leads by default; admins only when there is no coordinator."""
-    people = db.session.execute(
-        select(StaffUser)
-        .where(StaffUser.active.is_(True), StaffUser.role == "coordinator")
-        .order_by(StaffUser.id)
-    ).scalars()
-    found = list(people)
-    if found:
-        return found
-    return list(
-        db.session.execute(
-            select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)
-        ).scalars()
-    )
+    everyone = list(db.session.execute(_ACTIVE_STAFF).scalars())
+    return [person for person in everyone if person.role == "coordinator"] or everyone
 
 
 def rule_for(condition_slug: str) -> AssignmentRule | None:
-    return db.session.execute(
-        select(AssignmentRule).where(
-            AssignmentRule.condition_slug == condition_slug, AssignmentRule.active.is_(True)
-        )
-    ).scalar_one_or_none()
+    parameters = {"condition_slug": condition_slug}
+    return db.session.execute(_ACTIVE_RULE, parameters).scalar_one_or_none()
 
 
 def pool_for(condition_slug: str) -> tuple[str, list[StaffUser]]:

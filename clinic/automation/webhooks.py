@@ -146,10 +146,14 @@ def event_body(
     return json.dumps(event, separators=(",", ":"), sort_keys=True)
 
 
+# Built once: every inquiry asks (building a select costs more than running it).
+_ACTIVE_ENDPOINTS = (
+    select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)
+)
+
+
 def subscribed_endpoints(event_type: str) -> list[WebhookEndpoint]:
-    endpoints = db.session.execute(
-        select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)
-    ).scalars()
+    endpoints = db.session.execute(_ACTIVE_ENDPOINTS).scalars()
     return [endpoint for endpoint in endpoints if event_type in endpoint.event_types]
 
 

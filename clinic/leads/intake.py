@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import bindparam, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from clinic.automation.intake import after_inquiry_recorded
@@ -19,6 +20,7 @@ from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.pipeline import is_closed
 from clinic.models import Inquiry, Lead, LeadEvent, utcnow
 from clinic.notify.inquiry import queue_inquiry_notifications
+from clinic.reports.facts import stamp_first_touch
 
 NAME_MAX = 200
 EMAIL_MAX = 320
@@ -77,11 +79,21 @@ class InquiryData:
 
 @dataclass
 class IntakeResult:
-    inquiry: Inquiry
-    lead: Lead
+    """What intake stored. The ORM objects are loaded only when asked for: the view needs none."""
+
+    inquiry_id: int
+    lead_id: int
     created_lead: bool
     duplicate_submission: bool = False
     reopened: bool = False
+
+    @property
+    def inquiry(self) -> Inquiry:
+        return db.session.get(Inquiry, self.inquiry_id)
+
+    @property
+    def lead(self) -> Lead:
+        return db.session.get(Lead, self.lead_id)
 
 
 def _clip(value: object, limit: int) -> str | None:
@@ -98,6 +110,9 @@ def idempotency_key_for(token: str | None) -> str:
     return hashlib.sha256(normalise.clean_line(token).encode()).hexdigest()
 
 
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
+
+
 def _lock_identity(keys: list[str]) -> None:
     """Serialise intake per person on PostgreSQL so two parallel inquiries make one lead.
 
@@ -106,134 +121,185 @@ def _lock_identity(keys: list[str]) -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for key in sorted(keys):
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+        db.session.execute(_ADVISORY_LOCK, {"k": key})
+
+
+@lru_cache(maxsize=4)
+def _lead_lookup(by_email: bool, by_phone: bool):
+    """The statement finding a person's lead by email key and/or phone digits, built once:
+    intake runs it on every inquiry, and building a select costs more than running it."""
+    conditions = []
+    if by_email:
+        conditions.append(Lead.email_key == bindparam("email_key"))
+    if by_phone:
+        conditions.append(Lead.phone_digits == bindparam("digits"))
+    return (
+        select(Lead)
+        .where(or_(*conditions), Lead.erased_at.is_(None), Lead.merged_into_id.is_(None))
+        .order_by(Lead.email_key == bindparam("email_key") if by_email else Lead.id, Lead.id)
+        .limit(1)
+    )
 
 
 def _find_existing_lead(email_key: str | None, phone_digits: str | None) -> Lead | None:
-    conditions = []
-    if email_key:
-        conditions.append(Lead.email_key == email_key)
-    if phone_digits:
-        conditions.append(Lead.phone_digits == phone_digits)
-    if not conditions:
+    if not email_key and not phone_digits:
         return None
-    query = (
-        select(Lead)
-        .where(or_(*conditions), Lead.erased_at.is_(None), Lead.merged_into_id.is_(None))
-        .order_by(Lead.email_key == email_key if email_key else Lead.id, Lead.id)
-        .limit(1)
-    )
-    return db.session.execute(query).scalar_one_or_none()
+    query = _lead_lookup(bool(email_key), bool(phone_digits))
+    parameters = {"email_key": email_key, "digits": phone_digits}
+    return db.session.execute(query, parameters).scalar_one_or_none()
+
+
+# Intake's statements, built once (see _lead_lookup) and run on the transaction's connection.
+_SUBMISSION = select(Inquiry.id, Inquiry.lead_id).where(Inquiry.idempotency_key == bindparam("key"))
+_INSERT_INQUIRY = insert(Inquiry).returning(Inquiry.id)
+_INSERT_EVENT = insert(LeadEvent)
 
 
 def _existing_submission(key: str) -> IntakeResult | None:
-    inquiry = db.session.execute(
-        select(Inquiry).where(Inquiry.idempotency_key == key)
-    ).scalar_one_or_none()
-    if inquiry is None:
+    row = db.session.connection().execute(_SUBMISSION, {"key": key}).first()
+    if row is None:
         return None
-    lead = db.session.get(Lead, inquiry.lead_id)
-    return IntakeResult(inquiry, lead, created_lead=False, duplicate_submission=True)
+    return IntakeResult(row.id, row.lead_id, created_lead=False, duplicate_submission=True)
+
+
+def _insert_inquiry(lead_id: int, inquiry: dict, now: datetime) -> int:
+    """The inquiry and its line on the lead's timeline; returns the inquiry's id."""
+    connection = db.session.connection()
+    inquiry_id = connection.execute(_INSERT_INQUIRY, {**inquiry, "lead_id": lead_id}).scalar_one()
+    event = {"lead_id": lead_id, "created_at": now, "kind": "inquiry", "inquiry_id": inquiry_id}
+    connection.execute(_INSERT_EVENT, event)
+    return inquiry_id
+
+
+def _inquiry_values(data: InquiryData, key: str, contact: dict, now: datetime) -> dict:
+    """The inquiry's row as the patient sent it, with its consent evidence and attribution."""
+    attribution = data.attribution
+    return {
+        "created_at": now,
+        "idempotency_key": key,
+        "name": contact["name"],
+        "email": contact["email"],
+        "phone": contact["phone"],
+        "condition_slug": data.condition_slug,
+        "message": normalise.clean_text(data.message)[:MESSAGE_MAX],
+        "preferred_contact": data.preferred_contact,
+        "best_time": data.best_time,
+        "payment": data.payment,
+        "consent_version": CONSENT_VERSION,
+        "consent_at": now,
+        "consent_page": _clip(data.consent_page, URL_MAX) or "/inquire",
+        "sms_consent": bool(data.sms_consent),
+        "utm_source": _clip(attribution.utm_source, ATTRIBUTION_MAX),
+        "utm_medium": _clip(attribution.utm_medium, ATTRIBUTION_MAX),
+        "utm_campaign": _clip(attribution.utm_campaign, ATTRIBUTION_MAX),
+        "utm_term": _clip(attribution.utm_term, ATTRIBUTION_MAX),
+        "utm_content": _clip(attribution.utm_content, ATTRIBUTION_MAX),
+        "referrer": _clip(attribution.referrer, URL_MAX),
+        "landing_page": _clip(attribution.landing_page, URL_MAX),
+        "submitted_from": _clip(data.submitted_from, URL_MAX),
+    }
+
+
+def _new_lead(inquiry: dict, source: str, now: datetime) -> Lead:
+    """A lead for a first-time person, with its first inquiry's attribution for the reports."""
+    lead = Lead(
+        created_at=now,
+        first_inquiry_at=now,
+        status="new",
+        source=source,
+        inquiry_count=0,
+        attempts=0,
+    )
+    stamp_first_touch(
+        lead, inquiry["utm_campaign"], inquiry["submitted_from"], inquiry["landing_page"]
+    )
+    db.session.add(lead)
+    return lead
+
+
+def _reopen_if_closed(lead: Lead, now: datetime) -> str | None:
+    """A closed lead that writes again is new again; returns the status it was closed with."""
+    if not is_closed(lead.status):
+        return None
+    previous = lead.status
+    lead.status = "new"
+    lead.lost_reason = None
+    db.session.add(
+        LeadEvent(
+            lead_id=lead.id,
+            created_at=now,
+            kind="status",
+            from_status=previous,
+            to_status="new",
+            body="Reopened by a new inquiry",
+        )
+    )
+    return previous
+
+
+def _apply_inquiry(lead: Lead, inquiry: dict, contact: dict, now: datetime) -> None:
+    """The lead shows the person's latest details and answers."""
+    lead.name = contact["name"]
+    lead.name_key = normalise.fold(contact["name"])
+    if contact["email"]:
+        lead.email, lead.email_key = contact["email"], contact["email_key"]
+    if contact["phone"]:
+        lead.phone, lead.phone_digits = contact["phone"], contact["digits"]
+    lead.condition_slug = inquiry["condition_slug"]
+    lead.preferred_contact = inquiry["preferred_contact"]
+    lead.best_time = inquiry["best_time"]
+    lead.payment = inquiry["payment"]
+    lead.last_inquiry_at = now
+    lead.last_activity_at = now
+    lead.inquiry_count = (lead.inquiry_count or 0) + 1
+
+
+def _contact(data: InquiryData) -> dict:
+    name = normalise.clean_line(data.name)[:NAME_MAX]
+    email = normalise.clean_line(data.email)[:EMAIL_MAX] or None
+    phone = normalise.clean_line(data.phone) or None
+    return {
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "email_key": normalise.email_key(email),
+        "digits": normalise.phone_digits(phone),
+    }
 
 
 def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeResult:
     """Store one inquiry and attach it to its person's lead (creating or reopening it).
 
     Idempotent on ``data.idempotency_key``: the same rendered form sent twice stores once, and
-    the second call returns the first inquiry with ``duplicate_submission`` set.
+    the second call returns the first inquiry with ``duplicate_submission`` set. The lead goes
+    through the ORM (its report facts follow its attributes); the inquiry, its timeline entry
+    and the outbox rows are plain inserts in the same transaction, with one flush in all.
     """
     now = now or utcnow()
     key = data.idempotency_key or idempotency_key_for(None)
-    name = normalise.clean_line(data.name)[:NAME_MAX]
-    email = normalise.clean_line(data.email)[:EMAIL_MAX] or None
-    phone = normalise.clean_line(data.phone) or None
-    email_key = normalise.email_key(email)
-    digits = normalise.phone_digits(phone)
-    message = normalise.clean_text(data.message)[:MESSAGE_MAX]
-    attribution = data.attribution
-
+    contact = _contact(data)
+    inquiry = _inquiry_values(data, key, contact, now)
     try:
         with write_transaction():
             existing = _existing_submission(key)
             if existing:
                 return existing
-            _lock_identity([k for k in (email_key, digits) if k])
-            lead = _find_existing_lead(email_key, digits)
+            _lock_identity([k for k in (contact["email_key"], contact["digits"]) if k])
+            lead = _find_existing_lead(contact["email_key"], contact["digits"])
             created = lead is None
-            reopened = False
             if lead is None:
-                lead = Lead(
-                    created_at=now,
-                    first_inquiry_at=now,
-                    status="new",
-                    source=attribution.source(),
-                    inquiry_count=0,
-                    attempts=0,
-                )
-                db.session.add(lead)
-            elif is_closed(lead.status):
-                reopened = True
-                previous = lead.status
-                lead.status = "new"
-                lead.lost_reason = None
-                db.session.add(
-                    LeadEvent(
-                        lead_id=lead.id,
-                        created_at=now,
-                        kind="status",
-                        from_status=previous,
-                        to_status="new",
-                        body="Reopened by a new inquiry",
-                    )
-                )
-            lead.name = name
-            lead.name_key = normalise.fold(name)
-            if email:
-                lead.email, lead.email_key = email, email_key
-            if phone:
-                lead.phone, lead.phone_digits = phone, digits
-            lead.condition_slug = data.condition_slug
-            lead.preferred_contact = data.preferred_contact
-            lead.best_time = data.best_time
-            lead.payment = data.payment
-            lead.last_inquiry_at = now
-            lead.last_activity_at = now
-            lead.inquiry_count = (lead.inquiry_count or 0) + 1
+                lead = _new_lead(inquiry, data.attribution.source(), now)
+                reopened_from = None
+            else:
+                reopened_from = _reopen_if_closed(lead, now)
+            _apply_inquiry(lead, inquiry, contact, now)
             db.session.flush()
-
-            inquiry = Inquiry(
-                lead_id=lead.id,
-                created_at=now,
-                idempotency_key=key,
-                name=name,
-                email=email,
-                phone=phone,
-                condition_slug=data.condition_slug,
-                message=message,
-                preferred_contact=data.preferred_contact,
-                best_time=data.best_time,
-                payment=data.payment,
-                consent_version=CONSENT_VERSION,
-                consent_at=now,
-                consent_page=_clip(data.consent_page, URL_MAX) or "/inquire",
-                sms_consent=bool(data.sms_consent),
-                utm_source=_clip(attribution.utm_source, ATTRIBUTION_MAX),
-                utm_medium=_clip(attribution.utm_medium, ATTRIBUTION_MAX),
-                utm_campaign=_clip(attribution.utm_campaign, ATTRIBUTION_MAX),
-                utm_term=_clip(attribution.utm_term, ATTRIBUTION_MAX),
-                utm_content=_clip(attribution.utm_content, ATTRIBUTION_MAX),
-                referrer=_clip(attribution.referrer, URL_MAX),
-                landing_page=_clip(attribution.landing_page, URL_MAX),
-                submitted_from=_clip(data.submitted_from, URL_MAX),
+            inquiry_id = _insert_inquiry(lead.id, inquiry, now)
+            queue_inquiry_notifications(lead.id, contact["email"], created, now=now)
+            after_inquiry_recorded(lead, created, reopened_from=reopened_from, now=now)
+            return IntakeResult(
+                inquiry_id, lead.id, created_lead=created, reopened=reopened_from is not None
             )
-            db.session.add(inquiry)
-            db.session.flush()
-            db.session.add(
-                LeadEvent(lead_id=lead.id, created_at=now, kind="inquiry", inquiry_id=inquiry.id)
-            )
-            queue_inquiry_notifications(lead, inquiry, created, now=now)
-            after_inquiry_recorded(lead, inquiry, created, now=now)
-            return IntakeResult(inquiry, lead, created_lead=created, reopened=reopened)
     except IntegrityError:
         # A concurrent request with the same form token won the race: report its inquiry.
         existing = _existing_submission(key)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from clinic.extensions import db
-from clinic.models import Inquiry, Lead, OutboxMessage, utcnow
+from clinic.models import OutboxMessage, utcnow
 from clinic.notify import outbox
 
 STAFF_ALERT = "staff_new_inquiry"
@@ -26,23 +26,40 @@ def lead_link(lead_id: int) -> str:
     return f"{current_app.config['CLINIC_PUBLIC_URL']}/staff/leads/{lead_id}"
 
 
+_RECENT_ACKNOWLEDGEMENT = (
+    select(OutboxMessage.id)
+    .where(
+        OutboxMessage.kind == ACKNOWLEDGEMENT,
+        OutboxMessage.recipient_key == bindparam("recipient_key"),
+        OutboxMessage.created_at > bindparam("since"),
+    )
+    .limit(1)
+)  # built once: intake asks on every inquiry
+
+
 def acknowledged_recently(address: str, now: datetime) -> bool:
     """Whether this address got (or is about to get) an acknowledgement in the last 24 hours."""
-    found = db.session.execute(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.kind == ACKNOWLEDGEMENT,
-            OutboxMessage.recipient_key == outbox.recipient_key_for(address),
-            OutboxMessage.created_at > now - ACKNOWLEDGEMENT_WINDOW,
-        )
-        .limit(1)
-    ).first()
-    return found is not None
+    parameters = {
+        "recipient_key": outbox.recipient_key_for(address),
+        "since": now - ACKNOWLEDGEMENT_WINDOW,
+    }
+    return db.session.connection().execute(_RECENT_ACKNOWLEDGEMENT, parameters).first() is not None
+
+
+def acknowledgement_body() -> str:
+    """The thank-you text. It holds only the clinic's own details, so each worker renders it
+    once per set of those details instead of once per inquiry."""
+    config = current_app.config
+    details = (config["CLINIC_NAME"], config["CLINIC_PHONE"], config["CLINIC_HOURS"])
+    rendered = current_app.extensions.setdefault("clinic.acknowledgement_body", {})
+    if details not in rendered:
+        rendered[details] = render_template("email/acknowledgement.txt")
+    return rendered[details]
 
 
 def queue_inquiry_notifications(
-    lead: Lead, inquiry: Inquiry, created_lead: bool, now: datetime | None = None
-) -> list[OutboxMessage]:
+    lead_id: int, email: str | None, created_lead: bool, now: datetime | None = None
+) -> list[outbox.QueuedMessage]:
     """Queue the messages for one stored inquiry, in the caller's (the inquiry's) transaction.
 
     At most one acknowledgement per address per 24 hours, so the form cannot be used to flood
@@ -50,38 +67,33 @@ def queue_inquiry_notifications(
     """
     now = now or utcnow()
     config = current_app.config
-    messages = []
-    link = lead_link(lead.id)
-    staff_body = render_template(
-        "email/staff_new_inquiry.txt", link=link, returning=not created_lead
-    )
-    for address in config["CLINIC_NOTIFY_EMAILS"]:
-        messages.append(
-            outbox.queue(
+    rows = []
+    if config["CLINIC_NOTIFY_EMAILS"]:
+        staff_body = render_template(
+            "email/staff_new_inquiry.txt", link=lead_link(lead_id), returning=not created_lead
+        )
+        rows += [
+            outbox.message_values(
                 STAFF_ALERT,
                 address,
                 subject="New inquiry — open it in the dashboard",
                 body=staff_body,
-                lead_id=lead.id,
+                lead_id=lead_id,
                 now=now,
             )
-        )
-    address = inquiry.email
-    if (
-        config["CLINIC_SEND_ACKNOWLEDGEMENT"]
-        and address
-        and not acknowledged_recently(address, now)
-    ):
-        messages.append(
-            outbox.queue(
+            for address in config["CLINIC_NOTIFY_EMAILS"]
+        ]
+    if config["CLINIC_SEND_ACKNOWLEDGEMENT"] and email and not acknowledged_recently(email, now):
+        rows.append(
+            outbox.message_values(
                 ACKNOWLEDGEMENT,
-                address,
+                email,
                 subject=f"We received your message — {config['CLINIC_NAME']}",
-                body=render_template("email/acknowledgement.txt"),
-                lead_id=lead.id,
+                body=acknowledgement_body(),
+                lead_id=lead_id,
                 now=now,
             )
         )
-    db.session.flush()
+    messages = outbox.insert_messages(rows)
     outbox.deliver_after_response(messages)
     return messages

@@ -15,12 +15,13 @@ import hashlib
 import json
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, after_this_request, current_app, has_request_context
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from clinic.database import write_transaction
 from clinic.extensions import db
@@ -47,7 +48,7 @@ def recipient_key_for(recipient: str) -> str:
     return hashlib.sha256(recipient.strip().lower().encode()).hexdigest()
 
 
-def queue(
+def message_values(
     kind: str,
     recipient: str,
     *,
@@ -57,25 +58,56 @@ def queue(
     payload: Any = None,
     lead_id: int | None = None,
     now: datetime | None = None,
-) -> OutboxMessage:
-    """Add a message to the current transaction; it leaves only if the transaction commits."""
+) -> dict[str, Any]:
+    """The row of one message waiting for its first attempt."""
     now = now or utcnow()
-    message = OutboxMessage(
-        kind=kind,
-        channel=channel,
-        recipient=recipient.strip(),
-        recipient_key=recipient_key_for(recipient),
-        subject=subject,
-        body=body,
-        payload=json.dumps(payload if payload is not None else {}, sort_keys=True),
-        lead_id=lead_id,
-        status="pending",
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-    )
+    return {
+        "kind": kind,
+        "channel": channel,
+        "recipient": recipient.strip(),
+        "recipient_key": recipient_key_for(recipient),
+        "subject": subject,
+        "body": body,
+        "payload": json.dumps(payload if payload is not None else {}, sort_keys=True),
+        "lead_id": lead_id,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
+def queue(kind: str, recipient: str, **values: Any) -> OutboxMessage:
+    """Add a message to the current transaction; it leaves only if the transaction commits.
+
+    ``values`` are :func:`message_values`' keywords.
+    """
+    message = OutboxMessage(**message_values(kind, recipient, **values))
     db.session.add(message)
     return message
+
+
+class QueuedMessage(NamedTuple):
+    """A message inserted without an ORM object: what delivery after the response needs."""
+
+    id: int
+    channel: str
+
+
+_INSERT_MESSAGE = insert(OutboxMessage).returning(OutboxMessage.id)
+
+
+def insert_messages(rows: list[dict[str, Any]]) -> list[QueuedMessage]:
+    """Insert :func:`message_values` rows now, on the current transaction's connection.
+
+    Same guarantee as :func:`queue` (they leave only if the transaction commits) without the
+    ORM's bookkeeping, for intake, which queues on every inquiry.
+    """
+    connection = db.session.connection()
+    return [
+        QueuedMessage(connection.execute(_INSERT_MESSAGE, row).scalar_one(), row["channel"])
+        for row in rows
+    ]
 
 
 def backoff(attempts: int, max_minutes: int) -> timedelta:
@@ -288,7 +320,7 @@ def prune_sent(older_than_days: int, now: datetime | None = None) -> int:
     return result.rowcount
 
 
-def deliver_after_response(messages: list[OutboxMessage]) -> None:
+def deliver_after_response(messages: Sequence[OutboxMessage | QueuedMessage]) -> None:
     """Try these messages once the response has gone out, in a short-lived background thread.
 
     Nothing happens outside a request, when OUTBOX_SEND_AFTER_RESPONSE is off, or when the

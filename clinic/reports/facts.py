@@ -69,11 +69,13 @@ def page_path(url: str | None) -> str | None:
     return path[:PATH_MAX]
 
 
-def stamp_first_touch(lead: Lead, inquiry: Inquiry) -> None:
+def stamp_first_touch(
+    lead: Lead, utm_campaign: str | None, submitted_from: str | None, landing_page: str | None
+) -> None:
     """Copy the first inquiry's campaign, article and landing page onto its new lead."""
-    lead.first_campaign = (inquiry.utm_campaign or "")[:PATH_MAX] or None
-    lead.first_article = page_path(inquiry.submitted_from)
-    lead.first_landing_page = page_path(inquiry.landing_page)
+    lead.first_campaign = (utm_campaign or "")[:PATH_MAX] or None
+    lead.first_article = page_path(submitted_from)
+    lead.first_landing_page = page_path(landing_page)
 
 
 @event.listens_for(Lead.status, "set")
