@@ -30,6 +30,15 @@ _ACTIVE_RULE = select(AssignmentRule).where(
 )
 
 
+_ANY_ACTIVE_STAFF = select(StaffUser.id).where(StaffUser.active.is_(True)).limit(1)
+
+
+def anyone_active() -> bool:
+    """Whether any account is active: without one no lead can be assigned (every pool is
+    made of active people), which a cheap read tells before any lead is loaded."""
+    return db.session.connection().execute(_ANY_ACTIVE_STAFF).first() is not None
+
+
 def active_coordinators() -> list[StaffUser]:
     """Everyone who takes new leads by default; admins only when there is no coordinator."""
     everyone = list(db.session.execute(_ACTIVE_STAFF).scalars())

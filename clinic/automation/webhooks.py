@@ -152,6 +152,15 @@ _ACTIVE_ENDPOINTS = (
 )
 
 
+_ACTIVE_EVENT_LISTS = select(WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))
+
+
+def has_subscribers(event_type: str) -> bool:
+    """Whether an active endpoint wants this event: a cheap read before building the event."""
+    event_lists = db.session.connection().execute(_ACTIVE_EVENT_LISTS).scalars()
+    return any(event_type in events.split(",") for events in event_lists)
+
+
 def subscribed_endpoints(event_type: str) -> list[WebhookEndpoint]:
     endpoints = db.session.execute(_ACTIVE_ENDPOINTS).scalars()
     return [endpoint for endpoint in endpoints if event_type in endpoint.event_types]

@@ -20,7 +20,7 @@ from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.pipeline import is_closed
 from clinic.models import Inquiry, Lead, LeadEvent, utcnow
 from clinic.notify.inquiry import queue_inquiry_notifications
-from clinic.reports.facts import stamp_first_touch
+from clinic.reports.facts import first_touch, stage_rank
 
 NAME_MAX = 200
 EMAIL_MAX = 320
@@ -126,7 +126,7 @@ def _lock_identity(keys: list[str]) -> None:
 
 @lru_cache(maxsize=4)
 def _lead_lookup(by_email: bool, by_phone: bool):
-    """The statement finding a person's lead by email key and/or phone digits, built once:
+    """The statement finding a person's lead id by email key and/or phone digits, built once:
     intake runs it on every inquiry, and building a select costs more than running it."""
     conditions = []
     if by_email:
@@ -134,7 +134,7 @@ def _lead_lookup(by_email: bool, by_phone: bool):
     if by_phone:
         conditions.append(Lead.phone_digits == bindparam("digits"))
     return (
-        select(Lead)
+        select(Lead.id)
         .where(or_(*conditions), Lead.erased_at.is_(None), Lead.merged_into_id.is_(None))
         .order_by(Lead.email_key == bindparam("email_key") if by_email else Lead.id, Lead.id)
         .limit(1)
@@ -146,11 +146,13 @@ def _find_existing_lead(email_key: str | None, phone_digits: str | None) -> Lead
         return None
     query = _lead_lookup(bool(email_key), bool(phone_digits))
     parameters = {"email_key": email_key, "digits": phone_digits}
-    return db.session.execute(query, parameters).scalar_one_or_none()
+    lead_id = db.session.connection().execute(query, parameters).scalar()
+    return db.session.get(Lead, lead_id) if lead_id else None
 
 
 # Intake's statements, built once (see _lead_lookup) and run on the transaction's connection.
 _SUBMISSION = select(Inquiry.id, Inquiry.lead_id).where(Inquiry.idempotency_key == bindparam("key"))
+_INSERT_LEAD = insert(Lead).returning(Lead.id)
 _INSERT_INQUIRY = insert(Inquiry).returning(Inquiry.id)
 _INSERT_EVENT = insert(LeadEvent)
 
@@ -200,21 +202,37 @@ def _inquiry_values(data: InquiryData, key: str, contact: dict, now: datetime) -
     }
 
 
-def _new_lead(inquiry: dict, source: str, now: datetime) -> Lead:
-    """A lead for a first-time person, with its first inquiry's attribution for the reports."""
-    lead = Lead(
-        created_at=now,
-        first_inquiry_at=now,
-        status="new",
-        source=source,
-        inquiry_count=0,
-        attempts=0,
-    )
-    stamp_first_touch(
-        lead, inquiry["utm_campaign"], inquiry["submitted_from"], inquiry["landing_page"]
-    )
-    db.session.add(lead)
-    return lead
+def _insert_new_lead(inquiry: dict, contact: dict, source: str, now: datetime) -> int:
+    """A lead for a first-time person, inserted as a plain row; returns its id.
+
+    Without the ORM its report facts are set here: the first inquiry's attribution, and 'new'
+    as the furthest stage reached.
+    """
+    values = {
+        **_latest_details(inquiry, contact, now),
+        **first_touch(inquiry["utm_campaign"], inquiry["submitted_from"], inquiry["landing_page"]),
+        "created_at": now,
+        "first_inquiry_at": now,
+        "status": "new",
+        "furthest_stage": stage_rank("new"),
+        "source": source,
+        "inquiry_count": 1,
+        "attempts": 0,
+    }
+    return db.session.connection().execute(_INSERT_LEAD, values).scalar_one()
+
+
+def _update_returning_lead(lead: Lead, inquiry: dict, contact: dict, now: datetime) -> str | None:
+    """A known person wrote again: reopen their lead if closed and show their latest details.
+
+    Returns the closed status the lead was reopened from, if it was.
+    """
+    reopened_from = _reopen_if_closed(lead, now)
+    for name, value in _latest_details(inquiry, contact, now).items():
+        setattr(lead, name, value)
+    lead.inquiry_count = (lead.inquiry_count or 0) + 1
+    db.session.flush()
+    return reopened_from
 
 
 def _reopen_if_closed(lead: Lead, now: datetime) -> str | None:
@@ -237,21 +255,23 @@ def _reopen_if_closed(lead: Lead, now: datetime) -> str | None:
     return previous
 
 
-def _apply_inquiry(lead: Lead, inquiry: dict, contact: dict, now: datetime) -> None:
-    """The lead shows the person's latest details and answers."""
-    lead.name = contact["name"]
-    lead.name_key = normalise.fold(contact["name"])
+def _latest_details(inquiry: dict, contact: dict, now: datetime) -> dict:
+    """What a lead shows of its person's latest inquiry (contact details only when given)."""
+    details = {
+        "name": contact["name"],
+        "name_key": normalise.fold(contact["name"]),
+        "condition_slug": inquiry["condition_slug"],
+        "preferred_contact": inquiry["preferred_contact"],
+        "best_time": inquiry["best_time"],
+        "payment": inquiry["payment"],
+        "last_inquiry_at": now,
+        "last_activity_at": now,
+    }
     if contact["email"]:
-        lead.email, lead.email_key = contact["email"], contact["email_key"]
+        details.update(email=contact["email"], email_key=contact["email_key"])
     if contact["phone"]:
-        lead.phone, lead.phone_digits = contact["phone"], contact["digits"]
-    lead.condition_slug = inquiry["condition_slug"]
-    lead.preferred_contact = inquiry["preferred_contact"]
-    lead.best_time = inquiry["best_time"]
-    lead.payment = inquiry["payment"]
-    lead.last_inquiry_at = now
-    lead.last_activity_at = now
-    lead.inquiry_count = (lead.inquiry_count or 0) + 1
+        details.update(phone=contact["phone"], phone_digits=contact["digits"])
+    return details
 
 
 def _contact(data: InquiryData) -> dict:
@@ -271,9 +291,9 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
     """Store one inquiry and attach it to its person's lead (creating or reopening it).
 
     Idempotent on ``data.idempotency_key``: the same rendered form sent twice stores once, and
-    the second call returns the first inquiry with ``duplicate_submission`` set. The lead goes
-    through the ORM (its report facts follow its attributes); the inquiry, its timeline entry
-    and the outbox rows are plain inserts in the same transaction, with one flush in all.
+    the second call returns the first inquiry with ``duplicate_submission`` set. A new lead,
+    the inquiry, its timeline entry and the outbox rows are plain inserts in one transaction;
+    the ORM loads a lead only to update a returning person's or when the automation acts.
     """
     now = now or utcnow()
     key = data.idempotency_key or idempotency_key_for(None)
@@ -288,17 +308,18 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
             lead = _find_existing_lead(contact["email_key"], contact["digits"])
             created = lead is None
             if lead is None:
-                lead = _new_lead(inquiry, data.attribution.source(), now)
-                reopened_from = None
+                source = data.attribution.source()
+                lead_id, reopened_from = _insert_new_lead(inquiry, contact, source, now), None
             else:
-                reopened_from = _reopen_if_closed(lead, now)
-            _apply_inquiry(lead, inquiry, contact, now)
-            db.session.flush()
-            inquiry_id = _insert_inquiry(lead.id, inquiry, now)
-            queue_inquiry_notifications(lead.id, contact["email"], created, now=now)
-            after_inquiry_recorded(lead, created, reopened_from=reopened_from, now=now)
+                lead_id, reopened_from = (
+                    lead.id,
+                    _update_returning_lead(lead, inquiry, contact, now),
+                )
+            inquiry_id = _insert_inquiry(lead_id, inquiry, now)
+            queue_inquiry_notifications(lead_id, contact["email"], created, now=now)
+            after_inquiry_recorded(lead_id, created, reopened_from=reopened_from, now=now)
             return IntakeResult(
-                inquiry_id, lead.id, created_lead=created, reopened=reopened_from is not None
+                inquiry_id, lead_id, created_lead=created, reopened=reopened_from is not None
             )
     except IntegrityError:
         # A concurrent request with the same form token won the race: report its inquiry.

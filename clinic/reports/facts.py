@@ -69,13 +69,15 @@ def page_path(url: str | None) -> str | None:
     return path[:PATH_MAX]
 
 
-def stamp_first_touch(
-    lead: Lead, utm_campaign: str | None, submitted_from: str | None, landing_page: str | None
-) -> None:
-    """Copy the first inquiry's campaign, article and landing page onto its new lead."""
-    lead.first_campaign = (utm_campaign or "")[:PATH_MAX] or None
-    lead.first_article = page_path(submitted_from)
-    lead.first_landing_page = page_path(landing_page)
+def first_touch(
+    utm_campaign: str | None, submitted_from: str | None, landing_page: str | None
+) -> dict[str, str | None]:
+    """A new lead's first-touch facts from its first inquiry: campaign, article, landing page."""
+    return {
+        "first_campaign": (utm_campaign or "")[:PATH_MAX] or None,
+        "first_article": page_path(submitted_from),
+        "first_landing_page": page_path(landing_page),
+    }
 
 
 @event.listens_for(Lead.status, "set")
