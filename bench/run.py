@@ -200,11 +200,14 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f} at start")
-    url, seeded = prepare(args.db, args.leads, args.seed, args.fresh)
-    print(f"database: {args.db}, {args.leads:,} leads"
-          + (f", seeded in {seeded:.0f} s" if seeded else " (reused)"))  # fmt: skip
-
-    facts = bench_facts(url, with_pages="pages" not in args.skip)
+    if {"pages", "export"} <= set(args.skip):
+        # Intake runs on fresh databases of its own: leave the seeded one (and --leads) alone.
+        url, facts = None, None
+    else:
+        url, seeded = prepare(args.db, args.leads, args.seed, args.fresh)
+        print(f"database: {args.db}, {args.leads:,} leads"
+              + (f", seeded in {seeded:.0f} s" if seeded else " (reused)"))  # fmt: skip
+        facts = bench_facts(url, with_pages="pages" not in args.skip)
     if facts is not None:
         page_list = pages(facts)
         timings = time_pages(url, page_list, args.repeat, args.warmup, args.workers)
