@@ -75,6 +75,10 @@ class Config:
     CLINIC_PUBLIC_URL = os.environ.get("CLINIC_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     CLINIC_SPEED_TARGET_MINUTES = env_int("CLINIC_SPEED_TARGET_MINUTES", 15)
     CLINIC_STALE_DAYS = env_int("CLINIC_STALE_DAYS", 7)
+    # Each app process counts the leads gone quiet (Today page) at most this often: at a
+    # million leads the count reads a week's activity, and a quiet week doesn't change by
+    # the minute.
+    CLINIC_STALE_COUNT_CACHE_SECONDS = env_int("CLINIC_STALE_COUNT_CACHE_SECONDS", 60)
     CLINIC_RETENTION_MONTHS = env_int("CLINIC_RETENTION_MONTHS", 18)
     CLINIC_BUSINESS_HOURS = os.environ.get("CLINIC_BUSINESS_HOURS", "09:00-17:00")
     CLINIC_BUSINESS_DAYS = os.environ.get("CLINIC_BUSINESS_DAYS", "mon,tue,wed,thu,fri")
@@ -142,6 +146,7 @@ class TestingConfig(Config):
     CLINIC_AUTO_ASSIGN = False
     # Tests change articles between requests: read the condition list every time.
     CLINIC_CONTENT_CACHE_SECONDS = 0
+    CLINIC_STALE_COUNT_CACHE_SECONDS = 0
     CLINIC_NOTIFY_EMAILS = ["coordinators@clinic.test"]
     LOG_FORMAT = "text"
 

@@ -554,7 +554,7 @@ def _stale_by_reading(now: datetime, days: int, owner_id: int | None = None) -> 
 
 
 def test_gone_quiet_counts_equal_the_definition_through_merges_and_erasure(me):
-    from clinic.automation.stale import count_stale
+    from clinic.automation.stale import count_stale, count_stale_by_owner
     from clinic.leads.merge import merge_leads
 
     now = utcnow()
@@ -577,6 +577,24 @@ def test_gone_quiet_counts_equal_the_definition_through_merges_and_erasure(me):
             assert count_stale(now, days, owner) == _stale_by_reading(now, days, owner)
     assert (count_stale(now, 7), count_stale(now, 7, me.id)) == (2, 0)
     assert (count_stale(now, 1), count_stale(now, 1, me.id)) == (3, 1)
+    for days in (1, 7):
+        by_owner = count_stale_by_owner(now, days)
+        assert by_owner[me.id] == count_stale(now, days, me.id)
+        assert by_owner[sam.id] == count_stale(now, days, sam.id) == 1
+        assert by_owner[0] == 1  # nobody's
+        assert sum(by_owner.values()) == count_stale(now, days)
+
+
+def test_the_gone_quiet_count_is_kept_by_each_process_for_the_configured_time(app, me):
+    now = utcnow()
+    make_lead(owner_id=me.id, ago=timedelta(days=20))
+    app.config["CLINIC_STALE_COUNT_CACHE_SECONDS"] = 60
+    assert today.gone_quiet(me.id, now, 7) == today.GoneQuiet(7, 1, 1)
+    make_lead(owner_id=me.id, ago=timedelta(days=20))
+    assert today.gone_quiet(me.id, now, 7).mine == 1  # counted less than a minute ago
+    assert today.gone_quiet(me.id, now, 5).mine == 2  # another window: counted afresh
+    app.config["CLINIC_STALE_COUNT_CACHE_SECONDS"] = 0
+    assert today.gone_quiet(me.id, now, 7) == today.GoneQuiet(7, 2, 2)
 
 
 def test_today_page_counts_leads_gone_quiet_with_links_to_them(app, client):

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, select
 from clinic.extensions import db
 from clinic.leads import counts
 from clinic.leads.pipeline import OPEN_STATUSES
-from clinic.models import Lead
+from clinic.models import Lead, LeadCount
 
 
 def stale_cutoff(now: datetime, days: int) -> datetime:
@@ -60,3 +60,27 @@ def count_stale(now: datetime, days: int, owner_id: int | None = None) -> int:
         recent = recent.where(Lead.owner_id == owner_id)
     open_total = counts.table_total(OPEN_STATUSES, owner_key=owner_id)
     return int(db.session.execute(select(open_total - recent.scalar_subquery())).scalar_one())
+
+
+def count_stale_by_owner(now: datetime, days: int) -> dict[int, int]:
+    """Every owner's count of leads gone quiet (key 0: nobody's), in one pass over the
+    recent-activity index: the Today page shows one coordinator's and the clinic's."""
+    owner_key = func.coalesce(Lead.owner_id, 0)
+    recent = dict(
+        db.session.execute(
+            select(owner_key, func.count())
+            .where(
+                Lead.last_activity_at >= stale_cutoff(now, days),
+                Lead.status.in_(OPEN_STATUSES),
+                Lead.merged_into_id.is_(None),
+                Lead.erased_at.is_(None),
+            )
+            .group_by(owner_key)
+        ).all()
+    )
+    open_leads = db.session.execute(
+        select(LeadCount.owner_key, func.sum(LeadCount.leads))
+        .where(LeadCount.status.in_(OPEN_STATUSES))
+        .group_by(LeadCount.owner_key)
+    ).all()
+    return {key: int(total) - recent.get(key, 0) for key, total in open_leads}
