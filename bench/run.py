@@ -108,10 +108,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def time_pages(url: str, page_list: list[Page], repeat: int, warmup: int, workers: int):
-    """{page key: [seconds, …]}: every page checked, warmed up, then timed in rounds."""
+def time_pages(url: str, page_list: list[Page], repeat: int, warmup: int, workers: int, *,
+               check=check, timeout: int = 120):  # fmt: skip
+    """{page key: [seconds, …]}: every page checked, warmed up, then timed in rounds.
+
+    ``check(page, status, html)`` says what is wrong with an answer (bench/reports.py brings
+    its own for the report pages)."""
     timings: dict[str, list[float]] = {page.key: [] for page in page_list}
-    with Server(environment(url), workers=workers) as server:
+    with Server(environment(url), workers=workers, timeout=timeout) as server:
         cookie = sign_in(server.port, COORDINATOR_EMAIL, BENCH_PASSWORD)
         for page in page_list:
             for attempt in range(max(warmup, 1)):

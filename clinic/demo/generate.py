@@ -17,7 +17,7 @@ from datetime import datetime
 
 from clinic.demo import texts
 from clinic.demo.chance import Weighted, between, one_of
-from clinic.demo.clock import DAY, MINUTE, DemoClock
+from clinic.demo.clock import DAY, MINUTE, SECOND, DemoClock
 from clinic.demo.names import invent_person
 from clinic.demo.timeline import Coordinator, Timeline, work
 from clinic.leads import normalise
@@ -38,7 +38,7 @@ LEAD_COLUMNS = (
     "preferred_contact", "best_time", "payment", "first_inquiry_at", "last_inquiry_at",
     "first_contacted_at", "last_activity_at", "follow_up_on", "attempts", "inquiry_count",
     "furthest_stage", "business_seconds_to_contact", "first_campaign", "first_article",
-    "first_landing_page",
+    "first_landing_page", "attempts_before_reach",
 )  # fmt: skip
 INQUIRY_COLUMNS = (
     "id", "lead_id", "created_at", "idempotency_key", "name", "email", "phone",
@@ -48,7 +48,7 @@ INQUIRY_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "lead_id", "created_at", "actor_id", "kind", "from_status", "to_status", "channel",
-    "outcome", "inquiry_id", "body",
+    "outcome", "inquiry_id", "body", "stage_seconds",
 )  # fmt: skip
 
 
@@ -81,7 +81,7 @@ class Batch:
         shift = inquiry_base - 1
         inquiries = [(row[0] + shift, *row[1:]) for row in self.inquiries]
         events = [
-            (event_base + number, *row[:8], row[8] and row[8] + shift, row[9])
+            (event_base + number, *row[:8], row[8] and row[8] + shift, *row[9:])
             for number, row in enumerate(self.events)
         ]
         return inquiries, events
@@ -181,8 +181,18 @@ class DemoGenerator:
             timeline.inquiry(moment, inquiry_id)
         timeline.events.sort(key=_event_time)
         stamp = clock.stamp
+        # The report facts read from the timeline (clinic.reports.facts): each status change's
+        # stay in the stage it left, and the attempts before the first that reached the person.
+        entered, tries, reached_after = first_at, 0, None
         for moment, *rest in timeline.events:
-            out.events.append((lead_id, stamp(moment), *rest))
+            stay = None
+            if rest[1] == "status":
+                stay, entered = (moment - entered) / SECOND, moment
+            elif rest[1] == "contact" and reached_after is None:
+                if rest[5] == "reached":
+                    reached_after = tries
+                tries += 1
+            out.events.append((lead_id, stamp(moment), *rest, stay))
 
         last_activity = stamp(timeline.events[-1][0])
         out.leads.append(
@@ -196,6 +206,7 @@ class DemoGenerator:
                 timeline.attempts, len(inquiry_times), timeline.stage,
                 self._business_seconds(first_at, timeline.first_contact),
                 (first[18] or "")[:PATH_MAX] or None, page_path(first[23]), page_path(first[22]),
+                reached_after,
             )
         )  # fmt: skip
 

@@ -10,6 +10,7 @@ from clinic import audit
 from clinic.extensions import db
 from clinic.leads.actions import LeadActionError, check_workable
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
+from clinic.reports.facts import refresh_timeline_facts
 
 
 def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
@@ -99,4 +100,7 @@ def merge_leads(
         "lead_merged", lead_id=duplicate.id, actor=actor, detail=f"merged into lead {keep.id}"
     )
     db.session.flush()
+    # The timelines were moved in one statement: the stays and attempts read from them are
+    # worked out again for both records.
+    refresh_timeline_facts(db.session, {keep.id, duplicate.id})
     return keep

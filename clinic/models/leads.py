@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.models.base import Base, UTCDateTime, utcnow
+
+# What the reports read of a lead (clinic/reports/), led by the column that picks the period.
+REPORT_COLUMNS = (
+    "created_at", "condition_slug", "furthest_stage", "business_seconds_to_contact", "owner_id",
+    "first_article", "source", "first_campaign", "first_landing_page", "status", "lost_reason",
+    "attempts", "attempts_before_reach", "merged_into_id",
+)  # fmt: skip
 
 
 class Lead(Base):
@@ -54,6 +72,9 @@ class Lead(Base):
     first_campaign: Mapped[str | None] = mapped_column(String(200))
     first_article: Mapped[str | None] = mapped_column(String(200))
     first_landing_page: Mapped[str | None] = mapped_column(String(200))
+    # Unanswered contact attempts (no answer, voicemail) logged before the first one that
+    # reached the person; None until someone is reached (migration 0007_report_facts).
+    attempts_before_reach: Mapped[int | None] = mapped_column(Integer)
 
     owner = relationship("StaffUser", lazy="raise_on_sql", foreign_keys=[owner_id])
     inquiries: Mapped[list[Inquiry]] = relationship(
@@ -87,6 +108,28 @@ class Lead(Base):
             "last_activity_at",
             "status",
             "owner_id",
+            sqlite_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
+            postgresql_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
+        ),
+        # Migration 0007_report_facts: every column a report reads, in the order the reports
+        # pick leads (first inquiry), so a year of leads is read from the index alone; and
+        # the open follow-ups per coordinator for the follow-up report. Each also lists the
+        # columns of its own WHERE: SQLite only reads an index alone when it holds every
+        # column the query names.
+        Index(
+            "ix_leads_report",
+            *REPORT_COLUMNS,
+            sqlite_where=text("merged_into_id IS NULL"),
+            postgresql_where=text("merged_into_id IS NULL"),
+        ),
+        Index(
+            "ix_leads_open_follow_up",
+            "owner_id",
+            "follow_up_on",
+            "status",
+            "condition_slug",
+            "merged_into_id",
+            "erased_at",
             sqlite_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
             postgresql_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
         ),
@@ -150,10 +193,24 @@ class LeadEvent(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))
     inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"))
     body: Mapped[str | None] = mapped_column(Text)
+    # Status changes only: seconds the lead spent in ``from_status`` before this change, from
+    # the previous change (or the first inquiry) — kept by clinic/reports/facts.py.
+    stage_seconds: Mapped[float | None] = mapped_column(Float)
 
     actor = relationship("StaffUser", lazy="raise_on_sql")
 
     __table_args__ = (
         Index("ix_lead_events_lead_id_created_at", "lead_id", "created_at"),
         Index("ix_lead_events_kind_created_at", "kind", "created_at"),
+        # Migration 0007_report_facts: a lead's stays in each stage, read without the table
+        # (``kind`` listed for SQLite, as for the report indexes on leads).
+        Index(
+            "ix_lead_events_stage_stays",
+            "lead_id",
+            "from_status",
+            "stage_seconds",
+            "kind",
+            sqlite_where=text("kind = 'status'"),
+            postgresql_where=text("kind = 'status'"),
+        ),
     )

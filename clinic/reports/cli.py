@@ -16,10 +16,12 @@ reports_cli = AppGroup("reports", help="Reports: per-lead facts behind the numbe
 @click.option(
     "--recompute",
     is_flag=True,
-    help="Recompute every lead's speed to lead (after changing business hours or time zone).",
+    help="Recompute every lead's speed to lead (after changing business hours or time zone) "
+    "and timeline facts.",
 )
 def reports_backfill(recompute: bool) -> None:
-    """Fill furthest stage, speed to lead and first-touch attribution where they are missing.
+    """Fill furthest stage, speed to lead, first-touch attribution, attempts before reach and
+    stays in stage where they are missing.
 
     Needed after loading leads around the app (bulk imports, demo data) and after upgrading a
     database that already held leads; safe to run again.
@@ -31,5 +33,6 @@ def reports_backfill(recompute: bool) -> None:
     report = backfill(calendar, recompute=recompute)
     click.echo(
         f"reports: {report.stages} stages raised, {report.speeds} speeds computed, "
-        f"{report.attributions} first-touch attributions filled"
+        f"{report.attributions} first-touch attributions filled, "
+        f"{report.stays} stays in stage and {report.reaches} attempts before reach computed"
     )

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal, select
 
-from clinic.automation.stale import stale_clause
+from clinic.automation.stale import stale_cutoff
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES
-from clinic.models import Lead, LeadEvent
+from clinic.models import Lead, LeadCount, LeadEvent
 from clinic.reports.queries import ReportFilters, lead_scope, staff_names
-from clinic.reports.sql import seconds_between
+from clinic.reports.sql import unindexed
 from clinic.reports.stats import Spread, spreads
 
 
@@ -31,36 +31,17 @@ class AttemptsBeforeReach:
 
 
 def attempts_before_reach(filters: ReportFilters) -> AttemptsBeforeReach:
-    """Unanswered attempts (no answer, voicemail) logged before the first one that reached."""
-    numbered = (
-        select(
-            LeadEvent.lead_id,
-            LeadEvent.outcome,
-            func.row_number()
-            .over(partition_by=LeadEvent.lead_id, order_by=(LeadEvent.created_at, LeadEvent.id))
-            .label("n"),
-        )
-        .join(Lead, Lead.id == LeadEvent.lead_id)
-        .where(
-            LeadEvent.kind == "contact",
-            # Nothing happens to a lead before it exists; this lets the index narrow the scan.
-            LeadEvent.created_at >= filters.start,
-            *lead_scope(filters),
-        )
-        .subquery()
-    )
-    first_reach = (
-        select(
-            numbered.c.lead_id,
-            func.min(numbered.c.n).filter(numbered.c.outcome == "reached").label("reach"),
-        )
-        .group_by(numbered.c.lead_id)
-        .subquery()
-    )
-    before = first_reach.c.reach - 1
-    rows = db.session.execute(select(before, func.count()).group_by(before)).all()
-    reached_after = {int(tries): count for tries, count in rows if tries is not None}
-    not_reached = sum(count for tries, count in rows if tries is None)
+    """Unanswered attempts (no answer, voicemail) logged before the first one that reached.
+
+    Read from each lead's ``attempts_before_reach`` (clinic/reports/facts.py); a lead with
+    logged attempts and no such number has not been reached yet.
+    """
+    before = Lead.attempts_before_reach
+    rows = db.session.execute(
+        select(before, func.count()).where(*lead_scope(filters), Lead.attempts > 0).group_by(before)
+    ).all()
+    reached_after = {int(tries): leads for tries, leads in rows if tries is not None}
+    not_reached = sum(leads for tries, leads in rows if tries is None)
     return AttemptsBeforeReach(dict(sorted(reached_after.items())), not_reached)
 
 
@@ -74,15 +55,40 @@ class OwnerWorkload:
 
 
 def workload_by_owner(now: datetime, today: date, stale_days: int, condition: str | None):
-    """Per coordinator, right now: leads gone quiet, follow-ups overdue and due today."""
+    """Per coordinator, right now: leads gone quiet, follow-ups overdue and due today.
+
+    Gone quiet = open leads (exact, from ``lead_counts``) minus those worked on within the
+    window (few, from ``ix_leads_recent_activity``); follow-ups come from
+    ``ix_leads_open_follow_up`` alone. Neither reads the half million open leads themselves.
+    """
     extra = [Lead.condition_slug == condition] if condition else []
-    stale = dict(
+    listed = [Lead.merged_into_id.is_(None), Lead.erased_at.is_(None)]
+    open_rows = select(LeadCount.owner_key, func.sum(LeadCount.leads)).where(
+        LeadCount.status.in_(OPEN_STATUSES)
+    )
+    if condition:
+        open_rows = open_rows.where(LeadCount.condition_slug == condition)
+    open_leads = {
+        owner or None: int(total)
+        for owner, total in db.session.execute(open_rows.group_by(LeadCount.owner_key))
+    }
+    # unindexed: SQLite would otherwise walk every open lead through the status or owner
+    # index rather than the few worked on lately through ix_leads_recent_activity.
+    owner = unindexed(Lead.owner_id)
+    recent = dict(
         db.session.execute(
-            select(Lead.owner_id, func.count())
-            .where(*stale_clause(now, stale_days), *extra)
-            .group_by(Lead.owner_id)
+            select(owner, func.count())
+            .where(
+                Lead.last_activity_at >= stale_cutoff(now, stale_days),
+                unindexed(Lead.status).in_(OPEN_STATUSES),
+                *listed,
+                *extra,
+            )
+            .group_by(owner)
         ).all()
     )
+    stale = {owner: total - recent.get(owner, 0) for owner, total in open_leads.items()}
+    stale = {owner: count for owner, count in stale.items() if count}
     follow_ups = db.session.execute(
         select(
             Lead.owner_id,
@@ -90,10 +96,9 @@ def workload_by_owner(now: datetime, today: date, stale_days: int, condition: st
             func.count().filter(Lead.follow_up_on == today),
         )
         .where(
-            Lead.status.in_(OPEN_STATUSES),
             Lead.follow_up_on <= today,
-            Lead.merged_into_id.is_(None),
-            Lead.erased_at.is_(None),
+            unindexed(Lead.status).in_(OPEN_STATUSES),
+            *listed,
             *extra,
         )
         .group_by(Lead.owner_id)
@@ -118,29 +123,27 @@ def time_in_stage(filters: ReportFilters) -> dict[str, Spread]:
     """Days leads spent in each open stage before moving on, from the status history.
 
     A stay runs from entering the stage (the previous status change, or the first inquiry for
-    `new`) to the change that left it; leads still in a stage are not counted for it yet.
+    `new`) to the change that left it, as each status change records it (``stage_seconds``);
+    leads still in a stage are not counted for it yet.
     """
-    entered = func.lag(LeadEvent.created_at).over(
-        partition_by=LeadEvent.lead_id, order_by=(LeadEvent.created_at, LeadEvent.id)
-    )
-    changes = (
-        select(
-            LeadEvent.from_status.label("stage"),
-            func.coalesce(entered, Lead.created_at).label("entered"),
-            LeadEvent.created_at.label("left"),
-        )
-        .join(Lead, Lead.id == LeadEvent.lead_id)
-        .where(
-            LeadEvent.kind == "status", LeadEvent.created_at >= filters.start, *lead_scope(filters)
-        )
-        .subquery()
-    )
+    # The period's leads first, then each one's status changes from ix_lead_events_stage_stays:
+    # an outer join keeps SQLite from walking every status change ever made instead, and
+    # leads without one only add NULLs, which the spreads skip.
     stays = (
         select(
-            changes.c.stage.label("grp"),
-            (seconds_between(changes.c.entered, changes.c.left) / 86400.0).label("v"),
+            LeadEvent.from_status.label("grp"),
+            (LeadEvent.stage_seconds / 86400.0).label("v"),
         )
-        .where(changes.c.stage.in_(OPEN_STATUSES))
+        .select_from(Lead)
+        .outerjoin(
+            LeadEvent,
+            and_(
+                LeadEvent.lead_id == Lead.id,
+                LeadEvent.kind == literal("status", literal_execute=True),
+                LeadEvent.from_status.in_(OPEN_STATUSES),
+            ),
+        )
+        .where(*lead_scope(filters))
         .subquery()
     )
     result = spreads(stays)
@@ -151,7 +154,7 @@ def lost_reasons(filters: ReportFilters) -> list[tuple[str | None, int]]:
     """Why leads of the period were lost, most common first."""
     rows = db.session.execute(
         select(Lead.lost_reason, func.count())
-        .where(*lead_scope(filters), Lead.status == "lost")
+        .where(*lead_scope(filters), unindexed(Lead.status) == "lost")
         .group_by(Lead.lost_reason)
         .order_by(func.count().desc(), Lead.lost_reason)
     ).all()

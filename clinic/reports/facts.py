@@ -1,14 +1,22 @@
 """Per-lead facts the reports read, kept on the lead so every report aggregates in SQL.
 
-Three things would otherwise need a join or a Python loop over every lead of a year:
+These would otherwise need a join, a window over the timeline or a Python loop over every
+lead of a year:
 - ``furthest_stage``: the furthest pipeline stage ever reached. It only grows, so a lead that
   booked a consult and was then lost still counts as a booked consult in the funnel.
 - ``business_seconds_to_contact``: the wait until first contact in clinic business time.
 - ``first_campaign`` / ``first_article`` / ``first_landing_page``: the first inquiry's attribution.
+- ``attempts_before_reach``: unanswered contact attempts logged before the first that reached
+  the person (None until someone is reached).
+- ``LeadEvent.stage_seconds`` on each status change: how long the lead spent in the stage it
+  left, from the previous status change on its timeline (or its first inquiry).
 
 The first two follow the lead's own attributes through SQLAlchemy attribute events, so every
 code path that changes a status or stamps ``first_contacted_at`` keeps them right without having
-to remember to. Rows written around the ORM (bulk loads) are put right by :func:`backfill`.
+to remember to. The two timeline facts are recomputed in SQL for every lead whose contact
+attempts or status changes a flush adds (:func:`refresh_timeline_facts`), so a change logged
+out of order is right too; a merge, which moves whole timelines in one statement, calls it
+itself. Rows written around the ORM (bulk loads) are put right by :func:`backfill`.
 """
 
 from __future__ import annotations
@@ -20,12 +28,14 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, event, func, select, update
+from sqlalchemy import ColumnElement, and_, case, event, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES, WON_STATUSES
 from clinic.models import Inquiry, Lead, LeadEvent
 from clinic.reports.business_hours import BusinessCalendar
+from clinic.reports.sql import seconds_between
 
 # The funnel, in order; a lead's rank is the index of the furthest stage it reached.
 FUNNEL_STAGES = OPEN_STATUSES + WON_STATUSES
@@ -106,11 +116,123 @@ def _first_inquiry_set(lead: Lead, value, _old, _initiator) -> None:
         _refresh_speed(lead, value, lead.first_contacted_at)
 
 
+def _earlier(other, event) -> ColumnElement[bool]:
+    """``other`` comes before ``event`` on the timeline (same moment: the older row first)."""
+    return or_(
+        other.created_at < event.created_at,
+        and_(other.created_at == event.created_at, other.id < event.id),
+    )
+
+
+def stage_seconds_update(*where: ColumnElement[bool]):
+    """UPDATE giving each status change (meeting ``where``) the seconds spent in the stage it
+    left: since the lead's previous status change, or since its first inquiry."""
+    previous = aliased(LeadEvent)
+    entered = (
+        select(func.max(previous.created_at))
+        .where(
+            previous.lead_id == LeadEvent.lead_id,
+            previous.kind == "status",
+            _earlier(previous, LeadEvent),
+        )
+        .scalar_subquery()
+    )
+    created = select(Lead.created_at).where(Lead.id == LeadEvent.lead_id).scalar_subquery()
+    return (
+        update(LeadEvent)
+        .where(LeadEvent.kind == "status", *where)
+        .values(
+            stage_seconds=seconds_between(func.coalesce(entered, created), LeadEvent.created_at)
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def attempts_before_reach_update(*where: ColumnElement[bool]):
+    """UPDATE setting each lead's (meeting ``where``) contact attempts logged before the first
+    one that reached the person, or None when none did."""
+    reach, tie, attempt = aliased(LeadEvent), aliased(LeadEvent), aliased(LeadEvent)
+    reached = [reach.lead_id == Lead.id, reach.kind == "contact", reach.outcome == "reached"]
+    # Nested subqueries all refer to the lead being updated (explicit correlation).
+    first_at = select(func.min(reach.created_at)).where(*reached).correlate(Lead).scalar_subquery()
+    first_id = (
+        select(func.min(tie.id))
+        .where(
+            tie.lead_id == Lead.id,
+            tie.kind == "contact",
+            tie.outcome == "reached",
+            tie.created_at == first_at,
+        )
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+    before = (
+        select(func.count())
+        .where(
+            attempt.lead_id == Lead.id,
+            attempt.kind == "contact",
+            or_(
+                attempt.created_at < first_at,
+                and_(attempt.created_at == first_at, attempt.id < first_id),
+            ),
+        )
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+    return (
+        update(Lead)
+        .where(*where)
+        .values(
+            attempts_before_reach=case((first_at.is_(None), None), else_=before),
+            updated_at=Lead.updated_at,  # a recomputed fact is not an edit of the lead
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def refresh_timeline_facts(session: Session, lead_ids: set[int]) -> None:
+    """Recompute attempts before reach and the stays in each stage of these leads' timelines,
+    and forget the loaded copies of those values so they are read again."""
+    if not lead_ids:
+        return
+    ids = sorted(lead_ids)
+    connection = session.connection()
+    connection.execute(stage_seconds_update(LeadEvent.lead_id.in_(ids)))
+    connection.execute(attempts_before_reach_update(Lead.id.in_(ids)))
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Lead) and instance.id in lead_ids:
+            session.expire(instance, ["attempts_before_reach"])
+        elif isinstance(instance, LeadEvent) and instance.lead_id in lead_ids:
+            session.expire(instance, ["stage_seconds"])
+
+
+TIMELINE_FACT_KINDS = ("contact", "status")
+
+
+@event.listens_for(Session, "before_flush")
+def _note_timeline_changes(session: Session, _context, _instances) -> None:
+    added = session.info.setdefault("report_fact_events", [])
+    added += [
+        instance
+        for instance in session.new
+        if isinstance(instance, LeadEvent) and instance.kind in TIMELINE_FACT_KINDS
+    ]
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _refresh_timeline_facts(session: Session, _context) -> None:
+    added = session.info.pop("report_fact_events", None)
+    if added:
+        refresh_timeline_facts(session, {event.lead_id for event in added})
+
+
 @dataclass
 class BackfillReport:
     stages: int = 0
     speeds: int = 0
     attributions: int = 0
+    stays: int = 0
+    reaches: int = 0
 
 
 def _rank_case(column):
@@ -175,4 +297,18 @@ def backfill(calendar: BusinessCalendar, *, recompute: bool = False, batch: int 
         db.session.execute(update(Lead), values)
         report.speeds += len(values)
         db.session.commit()
+
+    stays = (
+        stage_seconds_update()
+        if recompute
+        else stage_seconds_update(LeadEvent.stage_seconds.is_(None))
+    )
+    report.stays = db.session.execute(stays).rowcount or 0
+    reaches = attempts_before_reach_update(Lead.attempts > 0)
+    if not recompute:
+        reaches = attempts_before_reach_update(
+            Lead.attempts > 0, Lead.attempts_before_reach.is_(None)
+        )
+    report.reaches = db.session.execute(reaches).rowcount or 0
+    db.session.commit()
     return report

@@ -17,7 +17,7 @@ from clinic.extensions import db
 from clinic.models import Lead, StaffUser
 from clinic.reports.business_hours import BusinessCalendar
 from clinic.reports.facts import FUNNEL_STAGES
-from clinic.reports.sql import parse_utc_hour, utc_hour
+from clinic.reports.sql import parse_utc_hour, unindexed, utc_hour
 from clinic.reports.stats import Spread, spreads
 
 # What a funnel can be broken down by: the lead's column holding it.
@@ -81,7 +81,7 @@ def funnel(filters: ReportFilters, by: str | None = None) -> list[FunnelRow]:
     if by is None:
         row = db.session.execute(select(*counts).where(*lead_scope(filters))).one()
         return [FunnelRow(None, list(row))]
-    column = BREAKDOWNS[by]
+    column = unindexed(BREAKDOWNS[by])
     query = (
         select(column, *counts)
         .where(*lead_scope(filters))
@@ -119,7 +119,7 @@ def speed_summary(filters: ReportFilters, calendar: BusinessCalendar) -> SpeedSu
         ).where(*lead_scope(filters))
     ).one()
     rows = select(wait.label("v")).where(*lead_scope(filters)).subquery()
-    spread = spreads(rows, grouped=False).get(None, Spread())
+    spread = spreads(rows, grouped=False, counts={None: contacted}).get(None, Spread())
     return SpeedSummary(leads, contacted, spread, quarter, hour, day)
 
 
@@ -134,12 +134,13 @@ class OwnerSpeed:
 def speed_by_owner(filters: ReportFilters) -> list[OwnerSpeed]:
     """Speed to lead per coordinator (the lead's owner), fastest median first."""
     wait = Lead.business_seconds_to_contact
+    owner = unindexed(Lead.owner_id)
     totals = db.session.execute(
-        select(Lead.owner_id, func.count()).where(*lead_scope(filters)).group_by(Lead.owner_id)
+        select(owner, func.count(), func.count(wait)).where(*lead_scope(filters)).group_by(owner)
     ).all()
-    rows = select(Lead.owner_id.label("grp"), wait.label("v")).where(*lead_scope(filters))
-    by_owner = spreads(rows.subquery())
-    names = staff_names([owner_id for owner_id, _ in totals if owner_id])
+    rows = select(owner.label("grp"), wait.label("v")).where(*lead_scope(filters))
+    by_owner = spreads(rows.subquery(), counts={key: waits for key, _, waits in totals})
+    names = staff_names([owner_id for owner_id, _, _ in totals if owner_id])
     result = [
         OwnerSpeed(
             owner_id,
@@ -147,7 +148,7 @@ def speed_by_owner(filters: ReportFilters) -> list[OwnerSpeed]:
             leads,
             by_owner.get(owner_id, Spread()),
         )
-        for owner_id, leads in totals
+        for owner_id, leads, _ in totals
     ]
     slowest = float("inf")
     return sorted(result, key=lambda row: (row.spread.median or slowest, row.owner_name))
@@ -174,19 +175,18 @@ def by_article(filters: ReportFilters) -> list[ArticleRow]:
     Sorted by booked consultations, then leads: the article that brings patients who book
     comes first.
     """
+    wait = Lead.business_seconds_to_contact
     query = (
-        select(Lead.first_article, func.count(), _reached(CONSULT_BOOKED))
+        select(Lead.first_article, func.count(), _reached(CONSULT_BOOKED), func.count(wait))
         .where(*lead_scope(filters))
         .group_by(Lead.first_article)
     )
     counts = db.session.execute(query).all()
-    waits = select(
-        Lead.first_article.label("grp"), Lead.business_seconds_to_contact.label("v")
-    ).where(*lead_scope(filters))
-    by_path = spreads(waits.subquery())
+    waits = select(Lead.first_article.label("grp"), wait.label("v")).where(*lead_scope(filters))
+    by_path = spreads(waits.subquery(), counts={path: n for path, _, _, n in counts})
     rows = [
         ArticleRow(path, leads, booked, by_path.get(path, Spread()))
-        for path, leads, booked in counts
+        for path, leads, booked, _ in counts
     ]
     return sorted(rows, key=lambda row: (-row.consults_booked, -row.leads, row.article or ""))
 
@@ -233,10 +233,11 @@ def weekday_hour_volume(filters: ReportFilters, calendar: BusinessCalendar) -> l
 
 
 def volume_by_condition(filters: ReportFilters) -> list[tuple[str, int]]:
+    condition = unindexed(Lead.condition_slug)
     query = (
-        select(Lead.condition_slug, func.count())
+        select(condition, func.count())
         .where(*lead_scope(filters))
-        .group_by(Lead.condition_slug)
-        .order_by(func.count().desc(), Lead.condition_slug)
+        .group_by(condition)
+        .order_by(func.count().desc(), condition)
     )
     return [(slug, count) for slug, count in db.session.execute(query)]

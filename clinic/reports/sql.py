@@ -52,3 +52,27 @@ def _seconds_between_postgresql(element, compiler, **kw):
 def parse_utc_hour(text: str) -> datetime:
     """The start of a :class:`utc_hour` bucket as an aware UTC datetime."""
     return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
+class unindexed(FunctionElement):
+    """The column itself, which SQLite's planner must not read in an index's order (SQLite's
+    unary ``+``). Grouping a year of leads by condition, SQLite would otherwise walk the
+    whole (condition, created_at) index and fetch each lead from the table to save one sort;
+    reading the period from ``ix_leads_report`` alone and sorting is several times faster."""
+
+    name = "unindexed"
+    inherit_cache = True
+
+    @property
+    def type(self):
+        return self.clauses.clauses[0].type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
