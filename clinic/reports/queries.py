@@ -51,7 +51,7 @@ def lead_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _reached(rank: int) -> ColumnElement:
+def _reaching(rank: int) -> ColumnElement:
     return func.count().filter(Lead.furthest_stage >= rank)
 
 
@@ -72,23 +72,43 @@ class FunnelRow:
         return 100.0 * self.reached[rank] / before if before else None
 
 
-def funnel(filters: ReportFilters, by: str | None = None) -> list[FunnelRow]:
-    """Leads reaching each stage, overall (one row) or per breakdown value, largest first.
+def funnels(filters: ReportFilters) -> dict[str | None, list[FunnelRow]]:
+    """The overall funnel (key None, one row) and one per breakdown (rows largest first),
+    from one pass over the period's leads.
 
-    A lead counts for a stage when it ever reached that stage or a later one.
+    The database counts the leads per combination of every breakdown and furthest stage (a
+    few thousand combinations in a year) and they are added up here, instead of reading the
+    period's leads once per breakdown. A lead counts for a stage when it ever reached that
+    stage or a later one.
     """
-    counts = [_reached(rank) for rank in range(len(FUNNEL_STAGES))]
-    if by is None:
-        row = db.session.execute(select(*counts).where(*lead_scope(filters))).one()
-        return [FunnelRow(None, list(row))]
-    column = unindexed(BREAKDOWNS[by])
+    columns = [unindexed(column) for column in BREAKDOWNS.values()]
     query = (
-        select(column, *counts)
+        select(*columns, Lead.furthest_stage, func.count())
         .where(*lead_scope(filters))
-        .group_by(column)
-        .order_by(func.count().desc(), column)
+        .group_by(*columns, Lead.furthest_stage)
     )
-    return [FunnelRow(key, list(rest)) for key, *rest in db.session.execute(query)]
+    stages = len(FUNNEL_STAGES)
+    overall = [0] * stages
+    at_stage: dict[str, dict[object, list[int]]] = {by: {} for by in BREAKDOWNS}
+    for *keys, stage, count in db.session.execute(query):
+        overall[stage] += count
+        for groups, key in zip(at_stage.values(), keys, strict=True):
+            groups.setdefault(key, [0] * stages)[stage] += count
+    result: dict[str | None, list[FunnelRow]] = {None: [FunnelRow(None, _reached(overall))]}
+    for by, groups in at_stage.items():
+        rows = [FunnelRow(key, _reached(counts)) for key, counts in groups.items()]
+        result[by] = sorted(rows, key=lambda row: (-row.leads, row.key is None, row.key or ""))
+    return result
+
+
+def _reached(at_stage: list[int]) -> list[int]:
+    """Leads reaching each stage or a later one, from the leads whose furthest is each stage."""
+    return [sum(at_stage[rank:]) for rank in range(len(at_stage))]
+
+
+def funnel(filters: ReportFilters, by: str | None = None) -> list[FunnelRow]:
+    """Leads reaching each stage, overall (one row) or per breakdown value, largest first."""
+    return funnels(filters)[by]
 
 
 @dataclass(frozen=True)
@@ -177,7 +197,7 @@ def by_article(filters: ReportFilters) -> list[ArticleRow]:
     """
     wait = Lead.business_seconds_to_contact
     query = (
-        select(Lead.first_article, func.count(), _reached(CONSULT_BOOKED), func.count(wait))
+        select(Lead.first_article, func.count(), _reaching(CONSULT_BOOKED), func.count(wait))
         .where(*lead_scope(filters))
         .group_by(Lead.first_article)
     )
@@ -191,21 +211,31 @@ def by_article(filters: ReportFilters) -> list[ArticleRow]:
     return sorted(rows, key=lambda row: (-row.consults_booked, -row.leads, row.article or ""))
 
 
-def _hourly_counts(filters: ReportFilters) -> list[tuple[datetime, int]]:
+Hours = list[tuple[datetime, int]]
+
+
+def hourly_counts(filters: ReportFilters) -> Hours:
     """New leads per UTC hour: few enough rows to regroup in any time zone in Python."""
     hour = utc_hour(Lead.created_at)
     query = select(hour, func.count()).where(*lead_scope(filters)).group_by(hour)
-    return [(parse_utc_hour(text), count) for text, count in db.session.execute(query)]
+    return [(parse_utc_hour(value), count) for value, count in db.session.execute(query)]
 
 
-def weekly_volume(
-    calendar: BusinessCalendar, today: date, *, weeks: int = 52, condition: str | None = None
-) -> list[tuple[date, int]]:
-    """New leads per clinic-time week (Monday first), the last ``weeks`` weeks up to today.
+def _within(filters: ReportFilters, hours: Hours | None) -> Hours:
+    """The hours of ``filters``' range, from ``hours`` read for a wider one (or read now).
 
-    Weeks are grouped from UTC hours converted to the clinic's zone, so the result is right
-    across daylight-saving changes for zones whose offsets are whole hours.
+    Periods start and end at clinic midnight, a whole UTC hour in zones with whole-hour
+    offsets, so an hour is either wholly inside the range or wholly outside it.
     """
+    if hours is None:
+        return hourly_counts(filters)
+    return [(hour, count) for hour, count in hours if filters.start <= hour < filters.end]
+
+
+def _weeks(
+    calendar: BusinessCalendar, today: date, weeks: int, condition: str | None
+) -> tuple[date, ReportFilters]:
+    """The first Monday of the last ``weeks`` clinic weeks up to today, and their leads."""
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=weeks - 1)
     filters = ReportFilters(
@@ -213,8 +243,38 @@ def weekly_volume(
         end=calendar.day_start(this_monday + timedelta(weeks=1)),
         condition=condition,
     )
+    return first_monday, filters
+
+
+def volume_hours(filters: ReportFilters, calendar: BusinessCalendar, today: date) -> Hours | None:
+    """Hourly counts covering both the period and the last 52 weeks, read in one pass, when
+    the two overlap (the usual case); None when they don't (each is then read alone)."""
+    _, weeks = _weeks(calendar, today, 52, filters.condition)
+    if filters.start >= weeks.end or weeks.start >= filters.end:
+        return None
+    span = ReportFilters(
+        min(filters.start, weeks.start), max(filters.end, weeks.end), filters.condition
+    )
+    return hourly_counts(span)
+
+
+def weekly_volume(
+    calendar: BusinessCalendar,
+    today: date,
+    *,
+    weeks: int = 52,
+    condition: str | None = None,
+    hours: Hours | None = None,
+) -> list[tuple[date, int]]:
+    """New leads per clinic-time week (Monday first), the last ``weeks`` weeks up to today.
+
+    Weeks are grouped from UTC hours converted to the clinic's zone, so the result is right
+    across daylight-saving changes for zones whose offsets are whole hours. ``hours``: counts
+    already read for a range covering these weeks (:func:`volume_hours`).
+    """
+    first_monday, filters = _weeks(calendar, today, weeks, condition)
     totals: Counter[date] = Counter()
-    for hour, count in _hourly_counts(filters):
+    for hour, count in _within(filters, hours):
         local_day = hour.astimezone(calendar.tz).date()
         totals[local_day - timedelta(days=local_day.weekday())] += count
     return [
@@ -223,10 +283,12 @@ def weekly_volume(
     ]
 
 
-def weekday_hour_volume(filters: ReportFilters, calendar: BusinessCalendar) -> list[list[int]]:
+def weekday_hour_volume(
+    filters: ReportFilters, calendar: BusinessCalendar, hours: Hours | None = None
+) -> list[list[int]]:
     """A 7 × 24 grid (Monday first) of when patients write, in clinic time."""
     grid = [[0] * 24 for _ in range(7)]
-    for hour, count in _hourly_counts(filters):
+    for hour, count in _within(filters, hours):
         local = hour.astimezone(calendar.tz)
         grid[local.weekday()][local.hour] += count
     return grid

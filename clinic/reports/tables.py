@@ -17,6 +17,7 @@ from clinic.reports import charts, discipline, queries
 from clinic.reports.business_hours import BusinessCalendar
 from clinic.reports.facts import FUNNEL_STAGES
 from clinic.reports.queries import ReportFilters
+from clinic.reports.sql import tune_for_reports
 from clinic.reports.stats import Spread
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -86,8 +87,7 @@ def days(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} days"
 
 
-def _funnel_overall(ctx: ReportContext) -> ReportTable:
-    [row] = queries.funnel(ctx.filters)
+def _funnel_overall(row: queries.FunnelRow) -> ReportTable:
     rows = []
     for rank, status in enumerate(FUNNEL_STAGES):
         share = 100.0 * row.reached[rank] / row.leads if row.leads else None
@@ -120,13 +120,13 @@ BREAKDOWN_TITLES = {
 }
 
 
-def _funnel_by(ctx: ReportContext, by: str) -> ReportTable:
+def _funnel_by(ctx: ReportContext, by: str, funnel: list[queries.FunnelRow]) -> ReportTable:
     label: Callable[[str | None], str] = {
         "condition": ctx.condition,
         "article": ctx.article,
     }.get(by, lambda key: key or NONE_LABEL)
     rows = []
-    for row in queries.funnel(ctx.filters, by):
+    for row in funnel:
         booked = queries.CONSULT_BOOKED
         to_booked = 100.0 * row.reached[booked] / row.leads if row.leads else None
         to_treated = 100.0 * row.reached[-1] / row.reached[booked] if row.reached[booked] else None
@@ -144,7 +144,11 @@ def _funnel_by(ctx: ReportContext, by: str) -> ReportTable:
 
 
 def funnel_section(ctx: ReportContext) -> list[ReportTable]:
-    return [_funnel_overall(ctx)] + [_funnel_by(ctx, by) for by in queries.BREAKDOWNS]
+    funnels = queries.funnels(ctx.filters)
+    [overall] = funnels[None]
+    return [_funnel_overall(overall)] + [
+        _funnel_by(ctx, by, funnels[by]) for by in queries.BREAKDOWNS
+    ]
 
 
 def speed_section(ctx: ReportContext) -> list[ReportTable]:
@@ -209,7 +213,10 @@ def speed_section(ctx: ReportContext) -> list[ReportTable]:
 
 
 def volume_section(ctx: ReportContext) -> list[ReportTable]:
-    weeks = queries.weekly_volume(ctx.calendar, ctx.today, condition=ctx.filters.condition)
+    hours = queries.volume_hours(ctx.filters, ctx.calendar, ctx.today)
+    weeks = queries.weekly_volume(
+        ctx.calendar, ctx.today, condition=ctx.filters.condition, hours=hours
+    )
     weekly = ReportTable(
         "volume_weekly",
         "New leads per week, last 52 weeks",
@@ -240,7 +247,7 @@ def volume_section(ctx: ReportContext) -> list[ReportTable]:
             category_axis="Condition",
         ),
     )
-    grid = queries.weekday_hour_volume(ctx.filters, ctx.calendar)
+    grid = queries.weekday_hour_volume(ctx.filters, ctx.calendar, hours)
     hours = [f"{hour:02d}" for hour in range(24)]
     by_hour = ReportTable(
         "volume_by_hour",
@@ -417,4 +424,5 @@ TABLE_SECTIONS = {
 
 
 def build_section(name: str, ctx: ReportContext) -> list[ReportTable]:
+    tune_for_reports(db.session)
     return SECTIONS[name][1](ctx)
