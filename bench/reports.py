@@ -3,11 +3,12 @@
     .venv/bin/python bench/reports.py --db sqlite      # bench/data/clinic-1000000.db
     .venv/bin/python bench/reports.py --db postgres    # database clinic_bench
 
-Uses (and if needed seeds) the same databases as bench/run.py. Starts gunicorn (2 sync
-workers) on a free port, signs in as the demo coordinator, checks every report page once (HTTP
-200, each of its tables there with rows), warms each up, then requests them --repeat times in
-rounds and prints median and p95. Pages: each section for the default period (last 30 days)
-and for one year up to today, each for all conditions and for one condition (lupus).
+Uses (and if needed, or with --fresh, seeds) the same databases as bench/run.py. Starts
+gunicorn (2 sync workers) on a free port, signs in as the demo coordinator, checks every report
+page once (HTTP 200, each of its tables there with rows), warms each up, then requests them
+--repeat times in rounds and prints median and p95. Pages: each section for the default period
+(last 30 days) and for one year up to today, each for all conditions and for one condition
+(lupus).
 """
 
 from __future__ import annotations
@@ -98,10 +99,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page first")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--section", nargs="*", choices=list(SECTIONS), help="only these")
+    parser.add_argument("--fresh", action="store_true", help="seed again even if reusable")
     args = parser.parse_args()
 
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f} at start")
-    url, seeded = prepare(args.db, args.leads, args.seed, fresh=False)
+    url, seeded = prepare(args.db, args.leads, args.seed, args.fresh)
     print(f"database: {args.db}, {args.leads:,} leads"
           + (f", seeded in {seeded:.0f} s" if seeded else " (reused)"))  # fmt: skip
     bench_facts(url, with_pages=False)
