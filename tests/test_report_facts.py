@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.erasure import erase_lead
+from clinic.leads.intake import InquiryData, record_inquiry
 from clinic.leads.merge import merge_leads
 from clinic.models import Lead, LeadEvent
 from clinic.reports import discipline
@@ -103,6 +104,22 @@ def test_each_status_change_records_the_stay_in_the_stage_it_left(admin):
     actions.change_status(lead, "lost", admin, lost_reason="cost", now=at(48))
     db.session.commit()
     assert_facts(lead.id, None, [900, 23.75 * 3600, 24 * 3600, 0])
+
+
+def test_a_reopening_inquiry_records_the_stay_in_the_closed_stage(admin):
+    def write(moment):
+        return record_inquiry(
+            InquiryData(name="Pat Doe", email="pat@example.com", phone=None,
+                        condition_slug="lupus"),
+            now=moment,
+        ).lead  # fmt: skip
+
+    lead = write(T0)
+    actions.change_status(lead, "lost", admin, lost_reason="cost", now=at(2))
+    db.session.commit()
+    assert write(at(50)).id == lead.id
+    db.session.commit()
+    assert_facts(lead.id, None, [2 * 3600, 48 * 3600])
 
 
 def test_a_merge_works_both_timelines_out_again(admin):

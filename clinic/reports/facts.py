@@ -226,6 +226,12 @@ def _refresh_timeline_facts(session: Session, _context) -> None:
         refresh_timeline_facts(session, {event.lead_id for event in added})
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_timeline_changes(session: Session, _previous) -> None:
+    """A flush that failed never wrote its events: nothing to recompute for them later."""
+    session.info.pop("report_fact_events", None)
+
+
 @dataclass
 class BackfillReport:
     stages: int = 0
