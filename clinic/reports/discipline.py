@@ -159,13 +159,3 @@ def lost_reasons(filters: ReportFilters) -> list[tuple[str | None, int]]:
         .order_by(func.count().desc(), Lead.lost_reason)
     ).all()
     return [(reason, count) for reason, count in rows]
-
-
-def closed_counts(filters: ReportFilters) -> dict[str, int]:
-    """How many leads of the period are lost, not candidates, or treated (won)."""
-    rows = db.session.execute(
-        select(Lead.status, func.count())
-        .where(*lead_scope(filters), Lead.status.in_(("lost", "not_a_candidate", "treated")))
-        .group_by(Lead.status)
-    ).all()
-    return dict(rows)
