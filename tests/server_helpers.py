@@ -55,10 +55,12 @@ class Gunicorn:
         self.env = env
         self.workers = workers
         self.process: subprocess.Popen | None = None
+        self.terminated = False
         self.log_path = Path(f"/tmp/clinic-gunicorn-{self.port}.log")
 
     def start(self, timeout: float = 30) -> Gunicorn:
         self.log = self.log_path.open("w")
+        self.terminated = False
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -93,8 +95,12 @@ class Gunicorn:
         raise RuntimeError("gunicorn did not answer /healthz in time")
 
     def terminate(self) -> None:
-        """SIGTERM: gunicorn's graceful shutdown (workers finish the request in hand)."""
-        if self.process and self.process.poll() is None:
+        """SIGTERM: gunicorn's graceful shutdown (workers finish the request in hand).
+
+        Sent once: a second SIGTERM can reach the master after Python has begun to exit and
+        its handlers are gone, killing it by the signal (exit status -15) instead of 0."""
+        if self.process and self.process.poll() is None and not self.terminated:
+            self.terminated = True
             self.process.send_signal(signal.SIGTERM)
 
     def stop(self, timeout: float = 30) -> int | None:
