@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 
 from clinic.extensions import db
-from clinic.leads import counts
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead, LeadCount
+from clinic.reports.sql import unindexed
 
 
 def stale_cutoff(now: datetime, days: int) -> datetime:
@@ -41,46 +41,45 @@ def is_stale(lead: Lead, now: datetime, days: int) -> bool:
 
 
 def count_stale(now: datetime, days: int, owner_id: int | None = None) -> int:
-    """How many leads have gone quiet, for everyone or for one coordinator.
+    """How many leads have gone quiet, for everyone or for one coordinator."""
+    by_owner = count_stale_by_owner(now, days)
+    return by_owner.get(owner_id, 0) if owner_id is not None else sum(by_owner.values())
+
+
+def count_stale_by_owner(
+    now: datetime, days: int, condition: str | None = None
+) -> dict[int | None, int]:
+    """Every owner's count of leads gone quiet (key None: nobody's), optionally for one
+    condition.
 
     Counted as the open leads (exact, from ``lead_counts``) minus those worked on within the
-    window, which the ``ix_leads_recent_activity`` index holds in time order: at a million
-    leads that reads a few thousand index entries instead of half a million rows."""
-    recent = (
-        select(func.count())
-        .select_from(Lead)
-        .where(
-            Lead.last_activity_at >= stale_cutoff(now, days),
-            Lead.status.in_(OPEN_STATUSES),
-            Lead.merged_into_id.is_(None),
-            Lead.erased_at.is_(None),
-        )
+    window, which ``ix_leads_recent_activity`` holds in time order: at a million leads that
+    reads the window's activity (a week of it) instead of the half million open leads."""
+    open_rows = select(LeadCount.owner_key, func.sum(LeadCount.leads)).where(
+        LeadCount.status.in_(OPEN_STATUSES)
     )
-    if owner_id is not None:
-        recent = recent.where(Lead.owner_id == owner_id)
-    open_total = counts.table_total(OPEN_STATUSES, owner_key=owner_id)
-    return int(db.session.execute(select(open_total - recent.scalar_subquery())).scalar_one())
-
-
-def count_stale_by_owner(now: datetime, days: int) -> dict[int, int]:
-    """Every owner's count of leads gone quiet (key 0: nobody's), in one pass over the
-    recent-activity index: the Today page shows one coordinator's and the clinic's."""
-    owner_key = func.coalesce(Lead.owner_id, 0)
+    extra = []
+    if condition:
+        open_rows = open_rows.where(LeadCount.condition_slug == condition)
+        extra.append(Lead.condition_slug == condition)
+    open_leads = {
+        owner_key or None: int(total)
+        for owner_key, total in db.session.execute(open_rows.group_by(LeadCount.owner_key))
+    }
+    # unindexed: SQLite would otherwise walk every open lead through the status or owner
+    # index rather than the few worked on lately through ix_leads_recent_activity.
+    owner = unindexed(Lead.owner_id)
     recent = dict(
         db.session.execute(
-            select(owner_key, func.count())
+            select(owner, func.count())
             .where(
                 Lead.last_activity_at >= stale_cutoff(now, days),
-                Lead.status.in_(OPEN_STATUSES),
+                unindexed(Lead.status).in_(OPEN_STATUSES),
                 Lead.merged_into_id.is_(None),
                 Lead.erased_at.is_(None),
+                *extra,
             )
-            .group_by(owner_key)
+            .group_by(owner)
         ).all()
     )
-    open_leads = db.session.execute(
-        select(LeadCount.owner_key, func.sum(LeadCount.leads))
-        .where(LeadCount.status.in_(OPEN_STATUSES))
-        .group_by(LeadCount.owner_key)
-    ).all()
-    return {key: int(total) - recent.get(key, 0) for key, total in open_leads}
+    return {key: total - recent.get(key, 0) for key, total in open_leads.items()}

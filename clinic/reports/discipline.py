@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, func, literal, select
 
-from clinic.automation.stale import stale_cutoff
+from clinic.automation.stale import count_stale_by_owner
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES
-from clinic.models import Lead, LeadCount, LeadEvent
+from clinic.models import Lead, LeadEvent
 from clinic.reports.queries import ReportFilters, lead_scope, staff_names
 from clinic.reports.sql import unindexed
 from clinic.reports.stats import Spread, spreads
@@ -57,37 +57,13 @@ class OwnerWorkload:
 def workload_by_owner(now: datetime, today: date, stale_days: int, condition: str | None):
     """Per coordinator, right now: leads gone quiet, follow-ups overdue and due today.
 
-    Gone quiet = open leads (exact, from ``lead_counts``) minus those worked on within the
-    window (few, from ``ix_leads_recent_activity``); follow-ups come from
-    ``ix_leads_open_follow_up`` alone. Neither reads the half million open leads themselves.
+    Gone quiet is counted as the Today page counts it (``stale.count_stale_by_owner``);
+    follow-ups come from ``ix_leads_open_follow_up`` alone. Neither reads the half million
+    open leads themselves.
     """
     extra = [Lead.condition_slug == condition] if condition else []
     listed = [Lead.merged_into_id.is_(None), Lead.erased_at.is_(None)]
-    open_rows = select(LeadCount.owner_key, func.sum(LeadCount.leads)).where(
-        LeadCount.status.in_(OPEN_STATUSES)
-    )
-    if condition:
-        open_rows = open_rows.where(LeadCount.condition_slug == condition)
-    open_leads = {
-        owner or None: int(total)
-        for owner, total in db.session.execute(open_rows.group_by(LeadCount.owner_key))
-    }
-    # unindexed: SQLite would otherwise walk every open lead through the status or owner
-    # index rather than the few worked on lately through ix_leads_recent_activity.
-    owner = unindexed(Lead.owner_id)
-    recent = dict(
-        db.session.execute(
-            select(owner, func.count())
-            .where(
-                Lead.last_activity_at >= stale_cutoff(now, stale_days),
-                unindexed(Lead.status).in_(OPEN_STATUSES),
-                *listed,
-                *extra,
-            )
-            .group_by(owner)
-        ).all()
-    )
-    stale = {owner: total - recent.get(owner, 0) for owner, total in open_leads.items()}
+    stale = count_stale_by_owner(now, stale_days, condition)
     stale = {owner: count for owner, count in stale.items() if count}
     follow_ups = db.session.execute(
         select(
