@@ -31,6 +31,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.leads.pipeline import STATUS_LABELS
 from clinic.models import Lead, OutboxMessage, WebhookEndpoint, utcnow
+from clinic.models.automation import event_names
 from clinic.notify import outbox
 from clinic.notify.senders import Delivery, DeliveryError, Sender, register_sender
 
@@ -158,7 +159,7 @@ _ACTIVE_EVENT_LISTS = select(WebhookEndpoint.events).where(WebhookEndpoint.activ
 def has_subscribers(event_type: str) -> bool:
     """Whether an active endpoint wants this event: a cheap read before building the event."""
     event_lists = db.session.connection().execute(_ACTIVE_EVENT_LISTS).scalars()
-    return any(event_type in events.split(",") for events in event_lists)
+    return any(event_type in event_names(events) for events in event_lists)
 
 
 def subscribed_endpoints(event_type: str) -> list[WebhookEndpoint]:

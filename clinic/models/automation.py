@@ -43,6 +43,11 @@ class AssignmentCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+def event_names(events: str) -> list[str]:
+    """The event types of an endpoint's comma-separated ``events`` column."""
+    return [name for name in events.split(",") if name]
+
+
 class WebhookEndpoint(Base):
     """A system outside the clinic that is told, signed, when leads arrive and move."""
 
@@ -61,7 +66,7 @@ class WebhookEndpoint(Base):
 
     @property
     def event_types(self) -> list[str]:
-        return [name for name in self.events.split(",") if name]
+        return event_names(self.events)
 
 
 class ReplyTemplate(Base):
