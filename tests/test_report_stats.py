@@ -1,17 +1,17 @@
-"""Percentiles computed by the database (clinic/reports/stats.py) equal those of the sorted
-values: ties, zeros, negative values, NULLs and a group keyed by NULL, with the counts given
-by the caller or counted by the database."""
+"""Report percentiles (clinic/reports/stats.py: PostgreSQL's percentile_cont, or Python on
+SQLite) equal those of the sorted values: ties, zeros, negative values, NULLs, a group keyed
+by NULL, the overall spread beside the groups', and the rows and flagged rows counted."""
 
 from __future__ import annotations
 
 import random
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from clinic.extensions import db
 from clinic.models import Lead
-from clinic.reports.stats import spreads
+from clinic.reports.stats import OVERALL, Spread, spreads
 from tests.lead_helpers import make_lead
 from tests.staff_helpers import make_staff
 
@@ -26,11 +26,11 @@ def percentile(values: list[float], percent: int) -> float:
     return ordered[low] + (ordered[low + 1] - ordered[low]) * (position - low)
 
 
-@pytest.mark.parametrize("counted", [False, True])
-def test_percentiles_equal_those_of_the_sorted_values(ctx, counted):
+def test_percentiles_equal_those_of_the_sorted_values(ctx):
     rng = random.Random(7)
     owners = [make_staff(f"c{n}@clinic.test", name=f"C{n}").id for n in range(3)] + [None]
     expected: dict[object, list[int]] = {}
+    rows: dict[object, int] = {}
     for n in range(120):
         lead = make_lead()
         owner = owners[n % 4]
@@ -38,30 +38,46 @@ def test_percentiles_equal_those_of_the_sorted_values(ctx, counted):
         db.session.execute(
             update(Lead)
             .where(Lead.id == lead.id)
-            .values(owner_id=owner, business_seconds_to_contact=wait)
+            .values(owner_id=owner, business_seconds_to_contact=wait, furthest_stage=n % 3)
         )
+        rows[owner] = rows.get(owner, 0) + 1
         if wait is not None:
             expected.setdefault(owner, []).append(wait)
     db.session.commit()
     wait = Lead.business_seconds_to_contact
-    counts = None
-    if counted:
-        counts = dict(
-            db.session.execute(
-                select(Lead.owner_id, func.count(wait)).group_by(Lead.owner_id)
-            ).all()
+    values = select(
+        Lead.owner_id.label("grp"), wait.label("v"), (Lead.furthest_stage == 2).label("flag")
+    ).subquery()
+    found = spreads(values, overall=True)
+    assert set(found) == {*expected, OVERALL}
+    for owner, waits in expected.items():
+        assert found[owner].count == len(waits)
+        assert found[owner].rows == rows[owner]
+        assert found[owner].flagged == sum(
+            1 for n in range(120) if owners[n % 4] == owner and n % 3 == 2
         )
-    found = spreads(select(Lead.owner_id.label("grp"), wait.label("v")).subquery(), counts=counts)
-    assert set(found) == set(expected)
-    for owner, values in expected.items():
-        assert found[owner].count == len(values)
-        assert found[owner].median == pytest.approx(percentile(values, 50))
-        assert found[owner].p90 == pytest.approx(percentile(values, 90))
-    every = [value for values in expected.values() for value in values]
-    overall = spreads(
-        select(wait.label("v")).subquery(),
-        grouped=False,
-        counts={None: len(every)} if counted else None,
-    )[None]
-    assert (overall.count, overall.median) == (len(every), pytest.approx(percentile(every, 50)))
-    assert overall.p90 == pytest.approx(percentile(every, 90))
+        assert found[owner].median == pytest.approx(percentile(waits, 50))
+        assert found[owner].p90 == pytest.approx(percentile(waits, 90))
+    every = [value for waits in expected.values() for value in waits]
+    for overall in (
+        found[OVERALL],
+        spreads(select(wait.label("v")).subquery(), grouped=False)[OVERALL],
+    ):
+        assert (overall.count, overall.rows) == (len(every), 120)
+        assert overall.median == pytest.approx(percentile(every, 50))
+        assert overall.p90 == pytest.approx(percentile(every, 90))
+    assert found[OVERALL].flagged == 40
+
+
+def test_a_group_without_values_has_its_rows_and_no_percentiles(ctx):
+    lead = make_lead()
+    db.session.execute(
+        update(Lead).where(Lead.id == lead.id).values(business_seconds_to_contact=None)
+    )
+    db.session.commit()
+    found = spreads(
+        select(
+            Lead.condition_slug.label("grp"), Lead.business_seconds_to_contact.label("v")
+        ).subquery()
+    )
+    assert found == {lead.condition_slug: Spread(count=0, median=None, p90=None, rows=1)}

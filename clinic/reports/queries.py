@@ -18,7 +18,7 @@ from clinic.models import Lead, StaffUser
 from clinic.reports.business_hours import BusinessCalendar
 from clinic.reports.facts import FUNNEL_STAGES
 from clinic.reports.sql import parse_utc_hour, unindexed, utc_hour
-from clinic.reports.stats import Spread, spreads
+from clinic.reports.stats import OVERALL, Spread, spreads
 
 # What a funnel can be broken down by: the lead's column holding it.
 BREAKDOWNS: dict[str, ColumnElement] = {
@@ -49,10 +49,6 @@ def lead_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
     if filters.condition:
         clauses.append(Lead.condition_slug == filters.condition)
     return clauses
-
-
-def _reaching(rank: int) -> ColumnElement:
-    return func.count().filter(Lead.furthest_stage >= rank)
 
 
 @dataclass
@@ -126,23 +122,6 @@ class SpeedSummary:
         return 100.0 * count / self.leads if self.leads else None
 
 
-def speed_summary(filters: ReportFilters, calendar: BusinessCalendar) -> SpeedSummary:
-    """Median and p90 wait until first contact, and the share answered within each target."""
-    wait = Lead.business_seconds_to_contact
-    leads, contacted, quarter, hour, day = db.session.execute(
-        select(
-            func.count(),
-            func.count(wait),
-            func.count().filter(wait <= 15 * 60),
-            func.count().filter(wait <= 60 * 60),
-            func.count().filter(wait <= calendar.day_seconds),
-        ).where(*lead_scope(filters))
-    ).one()
-    rows = select(wait.label("v")).where(*lead_scope(filters)).subquery()
-    spread = spreads(rows, grouped=False, counts={None: contacted}).get(None, Spread())
-    return SpeedSummary(leads, contacted, spread, quarter, hour, day)
-
-
 @dataclass(frozen=True)
 class OwnerSpeed:
     owner_id: int | None
@@ -151,27 +130,37 @@ class OwnerSpeed:
     spread: Spread
 
 
-def speed_by_owner(filters: ReportFilters) -> list[OwnerSpeed]:
-    """Speed to lead per coordinator (the lead's owner), fastest median first."""
+def speed_report(
+    filters: ReportFilters, calendar: BusinessCalendar
+) -> tuple[SpeedSummary, list[OwnerSpeed]]:
+    """Speed to lead overall and per coordinator (the lead's owner), from one pass over the
+    period's waits; coordinators fastest median first."""
     wait = Lead.business_seconds_to_contact
-    owner = unindexed(Lead.owner_id)
-    totals = db.session.execute(
-        select(owner, func.count(), func.count(wait)).where(*lead_scope(filters)).group_by(owner)
-    ).all()
-    rows = select(owner.label("grp"), wait.label("v")).where(*lead_scope(filters))
-    by_owner = spreads(rows.subquery(), counts={key: waits for key, _, waits in totals})
-    names = staff_names([owner_id for owner_id, _, _ in totals if owner_id])
-    result = [
-        OwnerSpeed(
-            owner_id,
-            names.get(owner_id, "Unassigned"),
-            leads,
-            by_owner.get(owner_id, Spread()),
-        )
-        for owner_id, leads, _ in totals
+    quarter, hour, day = db.session.execute(
+        select(
+            func.count().filter(wait <= 15 * 60),
+            func.count().filter(wait <= 60 * 60),
+            func.count().filter(wait <= calendar.day_seconds),
+        ).where(*lead_scope(filters))
+    ).one()
+    rows = select(unindexed(Lead.owner_id).label("grp"), wait.label("v")).where(
+        *lead_scope(filters)
+    )
+    found = spreads(rows.subquery(), overall=True)
+    every = found.pop(OVERALL, Spread())
+    summary = SpeedSummary(every.rows, every.count, every, quarter, hour, day)
+    names = staff_names([owner_id for owner_id in found if owner_id])
+    people = [
+        OwnerSpeed(owner_id, names.get(owner_id, "Unassigned"), spread.rows, spread)
+        for owner_id, spread in found.items()
     ]
-    slowest = float("inf")
-    return sorted(result, key=lambda row: (row.spread.median or slowest, row.owner_name))
+    return summary, sorted(people, key=_fastest_first)
+
+
+def _fastest_first(row: OwnerSpeed) -> tuple:
+    """Coordinators by median wait, those who have contacted nobody yet last."""
+    median = row.spread.median
+    return (median is None, median or 0, row.owner_name)
 
 
 def staff_names(ids: list[int]) -> dict[int, str]:
@@ -195,20 +184,16 @@ def by_article(filters: ReportFilters) -> list[ArticleRow]:
     Sorted by booked consultations, then leads: the article that brings patients who book
     comes first.
     """
-    wait = Lead.business_seconds_to_contact
-    query = (
-        select(Lead.first_article, func.count(), _reaching(CONSULT_BOOKED), func.count(wait))
-        .where(*lead_scope(filters))
-        .group_by(Lead.first_article)
-    )
-    counts = db.session.execute(query).all()
-    waits = select(Lead.first_article.label("grp"), wait.label("v")).where(*lead_scope(filters))
-    by_path = spreads(waits.subquery(), counts={path: n for path, _, _, n in counts})
-    rows = [
-        ArticleRow(path, leads, booked, by_path.get(path, Spread()))
-        for path, leads, booked, _ in counts
+    rows = select(
+        unindexed(Lead.first_article).label("grp"),
+        Lead.business_seconds_to_contact.label("v"),
+        (Lead.furthest_stage >= CONSULT_BOOKED).label("flag"),
+    ).where(*lead_scope(filters))
+    found = spreads(rows.subquery())
+    articles = [
+        ArticleRow(path, spread.rows, spread.flagged, spread) for path, spread in found.items()
     ]
-    return sorted(rows, key=lambda row: (-row.consults_booked, -row.leads, row.article or ""))
+    return sorted(articles, key=lambda row: (-row.consults_booked, -row.leads, row.article or ""))
 
 
 Hours = list[tuple[datetime, int]]

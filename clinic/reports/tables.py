@@ -152,7 +152,7 @@ def funnel_section(ctx: ReportContext) -> list[ReportTable]:
 
 
 def speed_section(ctx: ReportContext) -> list[ReportTable]:
-    summary = queries.speed_summary(ctx.filters, ctx.calendar)
+    summary, people = queries.speed_report(ctx.filters, ctx.calendar)
     waiting = summary.leads - summary.contacted
     targets = [
         ("Within 15 minutes", summary.within_15_minutes),
@@ -184,7 +184,6 @@ def speed_section(ctx: ReportContext) -> list[ReportTable]:
         chart,
         "Time from the first inquiry to the first contact, counted in clinic business hours.",
     )
-    people = queries.speed_by_owner(ctx.filters)
     by_owner = ReportTable(
         "speed_by_coordinator",
         "Speed to lead by coordinator",
