@@ -347,9 +347,20 @@ class _PostgresWriter:
         except BaseException:
             self.connection.rollback()
             raise
+        # VACUUM, not just ANALYZE: it marks the freshly written pages all-visible, without which
+        # every index-only scan (the reports' covering indexes, the inbox's) still reads the
+        # table, and a server with autovacuum off (or not yet round to it) would never do it.
+        # Outside a transaction: VACUUM cannot run in one.
         analysed = [*tables, "lead_counts", "search_messages"]
-        execute(sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(map(sql.Identifier, analysed))))
-        self.connection.commit()
+        self.connection.autocommit = True
+        try:
+            execute(
+                sql.SQL("VACUUM (ANALYZE) {}").format(
+                    sql.SQL(", ").join(map(sql.Identifier, analysed))
+                )
+            )
+        finally:
+            self.connection.autocommit = False
 
     def _drop_indexes(self, tables: list[str]) -> list[str]:
         """Drop the tables' indexes that back no constraint; returns how to build them again."""
