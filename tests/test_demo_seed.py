@@ -213,11 +213,20 @@ def test_report_facts_match_what_the_reports_backfill_computes(app, runner):
         Lead.first_article,
         Lead.first_landing_page,
     ).order_by(Lead.id)
+    cohorts = (
+        select(LeadEvent.id, LeadEvent.lead_created_at)
+        .where(LeadEvent.kind == "status")
+        .order_by(LeadEvent.id)
+    )
     with app.app_context():
         before = db.session.execute(facts).all()
+        seeded_cohorts = db.session.execute(cohorts).all()
         report = backfill(calendar_from(app.config), recompute=True)
         db.session.commit()
         after = db.session.execute(facts).all()
+        assert db.session.execute(cohorts).all() == seeded_cohorts
+    assert len(seeded_cohorts) > 500
+    assert all(created is not None for _, created in seeded_cohorts)
     assert report.speeds > 0
     assert sum(1 for row in before if row.furthest_stage >= 2) > 50
     assert sum(1 for row in before if row.first_campaign) > 200

@@ -6,6 +6,7 @@ an erasure, and a backfill of seeded rows."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -200,3 +201,45 @@ def _all_facts() -> dict[int, tuple[int | None, list[float]]]:
         stays[lead_id].append(seconds)
     leads = db.session.execute(select(Lead.id, Lead.attempts_before_reach).order_by(Lead.id))
     return {lead_id: (tries, stays.get(lead_id, [])) for lead_id, tries in leads}
+
+
+def test_status_changes_carry_their_leads_start_through_a_merge(admin):
+    """The stage report reads a period's stays by ``lead_created_at`` without joining the leads
+    (and through the leads when a condition is chosen): both must count the same stays."""
+    keep = make_lead(at=T0)
+    duplicate = make_lead(at=at(-24))
+    other = make_lead(at=at(1), condition="copd")
+    actions.change_status(duplicate, "contacted", admin, now=at(-19))
+    actions.change_status(keep, "contacted", admin, now=at(2))
+    actions.change_status(other, "contacted", admin, now=at(4))
+    db.session.commit()
+
+    def cohorts(lead: Lead) -> list:
+        return list(
+            db.session.execute(
+                select(LeadEvent.lead_created_at).where(
+                    LeadEvent.lead_id == lead.id, LeadEvent.kind == "status"
+                )
+            ).scalars()
+        )
+
+    assert cohorts(duplicate) == [at(-24)]
+    merge_leads(keep, duplicate, admin, now=at(3))
+    db.session.commit()
+    # The duplicate's change moved to keep and now counts with keep's start; what stays with
+    # the merged record (its closing as a duplicate) counts nowhere.
+    assert cohorts(keep) == [at(0), at(0)]
+    assert set(cohorts(duplicate)) <= {None}
+    period = ReportFilters(at(-48), at(48))
+    everyone = discipline.time_in_stage(period)
+    assert set(everyone) == {"new"}
+    assert everyone["new"].count == 3
+    lupus = discipline.time_in_stage(replace(period, condition="lupus"))
+    copd = discipline.time_in_stage(replace(period, condition="copd"))
+    assert (lupus["new"].count, copd["new"].count) == (2, 1)
+    # Keep's stays: 19 h before its own start (the duplicate's change) and 21 h after it, then
+    # 3 h for the other lead: a median of 3 hours.
+    assert everyone["new"].median == pytest.approx(3 / 24)
+    assert lupus["new"].median == pytest.approx(1 / 24)
+    # Before this period the leads' stays are not counted.
+    assert discipline.time_in_stage(ReportFilters(at(-48), at(-1))) == {}

@@ -48,7 +48,7 @@ INQUIRY_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "lead_id", "created_at", "actor_id", "kind", "from_status", "to_status", "channel",
-    "outcome", "inquiry_id", "body", "stage_seconds",
+    "outcome", "inquiry_id", "body", "stage_seconds", "lead_created_at",
 )  # fmt: skip
 
 
@@ -184,15 +184,16 @@ class DemoGenerator:
         # The report facts read from the timeline (clinic.reports.facts): each status change's
         # stay in the stage it left, and the attempts before the first that reached the person.
         entered, tries, reached_after = first_at, 0, None
+        created = stamp(first_at)
         for moment, *rest in timeline.events:
-            stay = None
+            stay = cohort = None
             if rest[1] == "status":
-                stay, entered = (moment - entered) / SECOND, moment
+                stay, entered, cohort = (moment - entered) / SECOND, moment, created
             elif rest[1] == "contact" and reached_after is None:
                 if rest[5] == "reached":
                     reached_after = tries
                 tries += 1
-            out.events.append((lead_id, stamp(moment), *rest, stay))
+            out.events.append((lead_id, stamp(moment), *rest, stay, cohort))
 
         last_activity = stamp(timeline.events[-1][0])
         out.leads.append(

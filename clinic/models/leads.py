@@ -26,6 +26,10 @@ REPORT_COLUMNS = (
     "first_article", "source", "first_campaign", "first_landing_page", "status", "lost_reason",
     "attempts", "attempts_before_reach", "merged_into_id",
 )  # fmt: skip
+FUNNEL_COLUMNS = (
+    "condition_slug", "source", "first_campaign", "first_article", "first_landing_page",
+    "furthest_stage", "created_at", "merged_into_id",
+)  # fmt: skip
 
 
 class Lead(Base):
@@ -122,6 +126,14 @@ class Lead(Base):
             sqlite_where=text("merged_into_id IS NULL"),
             postgresql_where=text("merged_into_id IS NULL"),
         ),
+        # Migration 0009_funnel_index: the funnel's breakdowns and stage in grouping order, so
+        # SQLite (which groups only by sorting) counts a year of leads in one ordered pass.
+        Index(
+            "ix_leads_funnel",
+            *FUNNEL_COLUMNS,
+            sqlite_where=text("merged_into_id IS NULL"),
+            postgresql_where=text("merged_into_id IS NULL"),
+        ),
         Index(
             "ix_leads_open_follow_up",
             "owner_id",
@@ -176,6 +188,9 @@ class Inquiry(Base):
     lead: Mapped[Lead] = relationship(back_populates="inquiries", lazy="raise_on_sql")
 
 
+STAY_COHORTS = "kind = 'status' AND lead_created_at IS NOT NULL"
+
+
 class LeadEvent(Base):
     """A line on a lead's timeline: inquiry, status change, note, contact attempt, assignment…"""
 
@@ -196,6 +211,9 @@ class LeadEvent(Base):
     # Status changes only: seconds the lead spent in ``from_status`` before this change, from
     # the previous change (or the first inquiry) — kept by clinic/reports/facts.py.
     stage_seconds: Mapped[float | None] = mapped_column(Float)
+    # Status changes only: when the lead first wrote (its ``created_at``; None once it is merged
+    # into another), so the stage report finds a period's stays without joining the leads.
+    lead_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actor = relationship("StaffUser", lazy="raise_on_sql")
 
@@ -212,5 +230,15 @@ class LeadEvent(Base):
             "kind",
             sqlite_where=text("kind = 'status'"),
             postgresql_where=text("kind = 'status'"),
+        ),
+        # Migration 0008_stay_cohorts: each stage's stays by when their lead first wrote.
+        Index(
+            "ix_lead_events_stays_by_cohort",
+            "from_status",
+            "lead_created_at",
+            "stage_seconds",
+            "kind",
+            sqlite_where=text(STAY_COHORTS),
+            postgresql_where=text(STAY_COHORTS),
         ),
     )

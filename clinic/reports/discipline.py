@@ -14,7 +14,7 @@ from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead, LeadEvent
 from clinic.reports.queries import ReportFilters, lead_scope, staff_names
 from clinic.reports.sql import unindexed
-from clinic.reports.stats import Spread, spreads
+from clinic.reports.stats import OVERALL, Spread, spreads
 
 DAY_SECONDS = 86400.0
 
@@ -104,11 +104,43 @@ def time_in_stage(filters: ReportFilters) -> dict[str, Spread]:
     `new`) to the change that left it, as each status change records it (``stage_seconds``);
     leads still in a stage are not counted for it yet.
     """
-    # The period's leads first, then each one's status changes from ix_lead_events_stage_stays:
-    # an outer join keeps SQLite from walking every status change ever made instead, and
-    # leads without one only add NULLs, which the spreads skip. The stage is matched after the
-    # seek (SQLite's unary +): one seek per lead instead of one per open stage.
-    stays = (
+    if filters.condition:
+        found = spreads(_stays_of_leads(filters))
+    else:
+        found = {
+            stage: spreads(_stays_by_cohort(filters, stage), grouped=False)[OVERALL]
+            for stage in OPEN_STATUSES
+        }
+    return {
+        stage: in_days(found[stage])
+        for stage in OPEN_STATUSES
+        if stage in found and found[stage].count
+    }
+
+
+def _stays_by_cohort(filters: ReportFilters, stage: str):
+    """One stage's stays of the period's leads, from ``ix_lead_events_stays_by_cohort`` alone:
+    each status change carries its lead's ``created_at`` (None once merged, so merged leads are
+    left out as everywhere else in the reports)."""
+    return (
+        select(LeadEvent.stage_seconds.label("v"))
+        .where(
+            LeadEvent.kind == literal("status", literal_execute=True),
+            LeadEvent.from_status == stage,
+            LeadEvent.lead_created_at >= filters.start,
+            LeadEvent.lead_created_at < filters.end,
+        )
+        .subquery()
+    )
+
+
+def _stays_of_leads(filters: ReportFilters):
+    """Every open stage's stays of the period's leads about one condition (which a lead can
+    change, so it is read from the lead): the leads first, then each one's status changes from
+    ix_lead_events_stage_stays. An outer join keeps SQLite from walking every status change ever
+    made instead (leads without one only add NULLs, which the spreads skip), and the stage is
+    matched after the seek (SQLite's unary +): one seek per lead, not one per open stage."""
+    return (
         select(LeadEvent.from_status.label("grp"), LeadEvent.stage_seconds.label("v"))
         .select_from(Lead)
         .outerjoin(
@@ -122,8 +154,6 @@ def time_in_stage(filters: ReportFilters) -> dict[str, Spread]:
         .where(*lead_scope(filters))
         .subquery()
     )
-    result = spreads(stays)
-    return {stage: in_days(result[stage]) for stage in OPEN_STATUSES if stage in result}
 
 
 def in_days(spread: Spread) -> Spread:

@@ -9,7 +9,9 @@ lead of a year:
 - ``attempts_before_reach``: unanswered contact attempts logged before the first that reached
   the person (None until someone is reached).
 - ``LeadEvent.stage_seconds`` on each status change: how long the lead spent in the stage it
-  left, from the previous status change on its timeline (or its first inquiry).
+  left, from the previous status change on its timeline (or its first inquiry), and
+  ``LeadEvent.lead_created_at``, the lead's own ``created_at`` (None once merged), by which the
+  stage report picks a period's stays without joining the leads.
 
 The first two follow the lead's own attributes through SQLAlchemy attribute events, so every
 code path that changes a status or stamps ``first_contacted_at`` keeps them right without having
@@ -126,7 +128,8 @@ def _earlier(other, event) -> ColumnElement[bool]:
 
 def stage_seconds_update(*where: ColumnElement[bool]):
     """UPDATE giving each status change (meeting ``where``) the seconds spent in the stage it
-    left: since the lead's previous status change, or since its first inquiry."""
+    left (since the lead's previous status change, or since its first inquiry) and the time its
+    lead first wrote (None for a lead merged into another: its stays count with the other)."""
     previous = aliased(LeadEvent)
     entered = (
         select(func.max(previous.created_at))
@@ -138,11 +141,17 @@ def stage_seconds_update(*where: ColumnElement[bool]):
         .scalar_subquery()
     )
     created = select(Lead.created_at).where(Lead.id == LeadEvent.lead_id).scalar_subquery()
+    cohort = (
+        select(Lead.created_at)
+        .where(Lead.id == LeadEvent.lead_id, Lead.merged_into_id.is_(None))
+        .scalar_subquery()
+    )
     return (
         update(LeadEvent)
         .where(LeadEvent.kind == "status", *where)
         .values(
-            stage_seconds=seconds_between(func.coalesce(entered, created), LeadEvent.created_at)
+            stage_seconds=seconds_between(func.coalesce(entered, created), LeadEvent.created_at),
+            lead_created_at=cohort,
         )
         .execution_options(synchronize_session=False)
     )
@@ -203,7 +212,7 @@ def refresh_timeline_facts(session: Session, lead_ids: set[int]) -> None:
         if isinstance(instance, Lead) and instance.id in lead_ids:
             session.expire(instance, ["attempts_before_reach"])
         elif isinstance(instance, LeadEvent) and instance.lead_id in lead_ids:
-            session.expire(instance, ["stage_seconds"])
+            session.expire(instance, ["stage_seconds", "lead_created_at"])
 
 
 TIMELINE_FACT_KINDS = ("contact", "status")

@@ -77,12 +77,19 @@ def funnels(filters: ReportFilters) -> dict[str | None, list[FunnelRow]]:
     period's leads once per breakdown. A lead counts for a stage when it ever reached that
     stage or a later one.
     """
-    columns = [unindexed(column) for column in BREAKDOWNS.values()]
-    query = (
-        select(*columns, Lead.furthest_stage, func.count())
-        .where(*lead_scope(filters))
-        .group_by(*columns, Lead.furthest_stage)
-    )
+    columns = [*BREAKDOWNS.values(), Lead.furthest_stage]
+    # SQLite groups only by sorting (0.75 s for a year of leads by these six columns), so it
+    # reads ix_leads_funnel, which holds them in this order, and keeps the period's leads:
+    # the period must not be read from an index by created_at (unary +), or the planner would
+    # range-scan that and sort. PostgreSQL reads the period and hashes the groups.
+    scope = [
+        unindexed(Lead.created_at) >= filters.start,
+        unindexed(Lead.created_at) < filters.end,
+        Lead.merged_into_id.is_(None),
+    ]
+    if filters.condition:
+        scope.append(Lead.condition_slug == filters.condition)
+    query = select(*columns, func.count()).where(*scope).group_by(*columns)
     stages = len(FUNNEL_STAGES)
     overall = [0] * stages
     at_stage: dict[str, dict[object, list[int]]] = {by: {} for by in BREAKDOWNS}
