@@ -7,8 +7,8 @@ Uses (and if needed, or with --fresh, seeds) the same databases as bench/run.py.
 gunicorn (2 sync workers) on a free port, signs in as the demo coordinator, checks every report
 page once (HTTP 200, each of its tables there with rows), warms each up, then requests them
 --repeat times in rounds and prints median and p95. Pages: each section for the default period
-(last 30 days) and for one year up to today, each for all conditions and for one condition
-(lupus).
+(last 30 days), for one year up to today and for three years (every demo lead), each for all
+conditions and for one condition (lupus).
 """
 
 from __future__ import annotations
@@ -45,17 +45,18 @@ class ReportPage:
 
 
 def report_pages(today: date) -> list[ReportPage]:
-    """Every section, for the default period and the year up to ``today`` (clinic date),
-    with and without a condition filter."""
-    year = {
-        "period": "custom",
-        "date_from": (today - timedelta(days=364)).isoformat(),
-        "date_to": today.isoformat(),
-    }
+    """Every section, for the default period, the year and the three years up to ``today``
+    (clinic date), with and without a condition filter."""
+
+    def back(days: int) -> dict[str, str]:
+        start = (today - timedelta(days=days - 1)).isoformat()
+        return {"period": "custom", "date_from": start, "date_to": today.isoformat()}
+
+    periods = (("30 days", {}), ("1 year", back(365)), ("3 years", back(3 * 365 + 1)))
     found = []
     for section in SECTIONS:
         tables = tuple(name for name, owner in TABLE_SECTIONS.items() if owner == section)
-        for period, dates in (("30 days", {}), ("1 year", year)):
+        for period, dates in periods:
             for condition in (None, CONDITION):
                 query = {"section": section, **dates}
                 if condition:

@@ -17,7 +17,7 @@ from tests.test_bench_smoke import seeded  # noqa: F401 (the same seeded databas
 def test_every_report_page_answers_with_its_tables(app, client, seeded):  # noqa: F811
     assert sign_in(client, COORDINATOR_EMAIL, BENCH_PASSWORD).status_code == 302
     page_list = report_pages(calendar_from(app.config).today(utcnow()))
-    assert len(page_list) == 24
+    assert len(page_list) == 36
     for page in page_list:
         response = client.get(page.path)
         problem = check(page, response.status_code, response.get_data(as_text=True))
