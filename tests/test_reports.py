@@ -19,12 +19,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import OperationalError
 
 from clinic.extensions import db
 from clinic.leads import actions
@@ -137,6 +139,29 @@ def test_funnel_counts_every_stage_reached_and_conversions(app, october):
         assert landing["/conditions/lupus"] == 4  # query strings don't split a page
         sources = {r.key: r.leads for r in queries.funnel(_filters(app), "source")}
         assert sources == {"google": 3, "direct": 3}
+
+
+@pytest.mark.parametrize("condition", [None, "lupus"])
+def test_only_the_funnel_query_can_read_the_funnel_index(app, condition):
+    """SQLite refuses ``INDEXED BY`` a partial index that a query's WHERE does not imply, so
+    this holds whatever the planner's statistics: the funnel's query can read ix_leads_funnel,
+    and the inbox's query for one condition (which once read it, row by row) cannot."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("INDEXED BY is SQLite's")
+
+        def plan(statement) -> str:
+            compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+            forced = str(compiled).replace("FROM leads", "FROM leads INDEXED BY ix_leads_funnel")
+            rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {forced}")).all()
+            return " ".join(row[-1] for row in rows)
+
+        filters = ReportFilters(datetime(2026, 1, 1, tzinfo=NY), datetime(2027, 1, 1, tzinfo=NY))
+        filters = replace(filters, condition=condition)
+        assert "COVERING INDEX ix_leads_funnel" in plan(queries.funnel_counts(filters))
+        inbox = select(Lead.id).where(Lead.condition_slug == "lupus", Lead.merged_into_id.is_(None))
+        with pytest.raises(OperationalError, match="no query solution"):
+            plan(inbox.order_by(Lead.created_at.desc()).limit(50))
 
 
 def test_speed_to_lead_median_p90_and_targets_in_business_time(app, october):

@@ -30,6 +30,7 @@ FUNNEL_COLUMNS = (
     "condition_slug", "source", "first_campaign", "first_article", "first_landing_page",
     "furthest_stage", "created_at", "merged_into_id",
 )  # fmt: skip
+FUNNEL_ROWS = "merged_into_id IS NULL AND furthest_stage >= 0"
 
 
 class Lead(Base):
@@ -128,11 +129,13 @@ class Lead(Base):
         ),
         # Migration 0009_funnel_index: the funnel's breakdowns and stage in grouping order, so
         # SQLite (which groups only by sorting) counts a year of leads in one ordered pass.
+        # Its WHERE names the stage, which only the funnel's query repeats: a partial index
+        # serves only queries whose WHERE implies its own, so no other query picks it up.
         Index(
             "ix_leads_funnel",
             *FUNNEL_COLUMNS,
-            sqlite_where=text("merged_into_id IS NULL"),
-            postgresql_where=text("merged_into_id IS NULL"),
+            sqlite_where=text(FUNNEL_ROWS),
+            postgresql_where=text(FUNNEL_ROWS),
         ),
         Index(
             "ix_leads_open_follow_up",

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 
 from clinic.extensions import db
 from clinic.models import Lead, StaffUser
@@ -77,23 +77,10 @@ def funnels(filters: ReportFilters) -> dict[str | None, list[FunnelRow]]:
     period's leads once per breakdown. A lead counts for a stage when it ever reached that
     stage or a later one.
     """
-    columns = [*BREAKDOWNS.values(), Lead.furthest_stage]
-    # SQLite groups only by sorting (0.75 s for a year of leads by these six columns), so it
-    # reads ix_leads_funnel, which holds them in this order, and keeps the period's leads:
-    # the period must not be read from an index by created_at (unary +), or the planner would
-    # range-scan that and sort. PostgreSQL reads the period and hashes the groups.
-    scope = [
-        unindexed(Lead.created_at) >= filters.start,
-        unindexed(Lead.created_at) < filters.end,
-        Lead.merged_into_id.is_(None),
-    ]
-    if filters.condition:
-        scope.append(Lead.condition_slug == filters.condition)
-    query = select(*columns, func.count()).where(*scope).group_by(*columns)
     stages = len(FUNNEL_STAGES)
     overall = [0] * stages
     at_stage: dict[str, dict[object, list[int]]] = {by: {} for by in BREAKDOWNS}
-    for *keys, stage, count in db.session.execute(query):
+    for *keys, stage, count in db.session.execute(funnel_counts(filters)):
         overall[stage] += count
         for groups, key in zip(at_stage.values(), keys, strict=True):
             groups.setdefault(key, [0] * stages)[stage] += count
@@ -102,6 +89,26 @@ def funnels(filters: ReportFilters) -> dict[str | None, list[FunnelRow]]:
         rows = [FunnelRow(key, _reached(counts)) for key, counts in groups.items()]
         result[by] = sorted(rows, key=lambda row: (-row.leads, row.key is None, row.key or ""))
     return result
+
+
+def funnel_counts(filters: ReportFilters):
+    """The period's leads counted per combination of every breakdown and furthest stage.
+
+    SQLite groups only by sorting (0.75 s for a year of leads by these six columns), so it
+    reads ix_leads_funnel, which holds them in this order, and keeps the period's leads (0.12 s
+    for any period): neither the period nor the condition may be read from another index
+    (unary +), or the planner would range-scan that and sort. PostgreSQL hashes the groups.
+    """
+    columns = [*BREAKDOWNS.values(), Lead.furthest_stage]
+    scope = [
+        unindexed(Lead.created_at) >= filters.start,
+        unindexed(Lead.created_at) < filters.end,
+        Lead.merged_into_id.is_(None),
+        Lead.furthest_stage >= literal(0, literal_execute=True),  # ix_leads_funnel's WHERE
+    ]
+    if filters.condition:
+        scope.append(unindexed(Lead.condition_slug) == filters.condition)
+    return select(*columns, func.count()).where(*scope).group_by(*columns)
 
 
 def _reached(at_stage: list[int]) -> list[int]:
