@@ -118,7 +118,8 @@ def _filters(app) -> ReportFilters:
 
 def test_funnel_counts_every_stage_reached_and_conversions(app, october):
     with app.app_context():
-        [row] = queries.funnel(_filters(app))
+        funnels = queries.funnels(_filters(app))
+        [row] = funnels[None]
         assert row.reached == [6, 5, 3, 1, 1, 1]
         assert [round(row.conversion(rank), 1) for rank in range(1, 6)] == [
             83.3,
@@ -127,17 +128,17 @@ def test_funnel_counts_every_stage_reached_and_conversions(app, october):
             100.0,
             100.0,
         ]
-        by_article = {r.key: r.reached for r in queries.funnel(_filters(app), "article")}
+        by_article = {r.key: r.reached for r in funnels["article"]}
         assert by_article == {
             "/conditions/lupus": [4, 3, 2, 1, 1, 1],
             "/conditions/psoriasis": [1, 1, 0, 0, 0, 0],
             "/faq": [1, 1, 1, 0, 0, 0],
         }
-        by_campaign = {r.key: r.leads for r in queries.funnel(_filters(app), "campaign")}
+        by_campaign = {r.key: r.leads for r in funnels["campaign"]}
         assert by_campaign == {"autumn": 3, None: 3}
-        landing = {r.key: r.leads for r in queries.funnel(_filters(app), "landing_page")}
+        landing = {r.key: r.leads for r in funnels["landing_page"]}
         assert landing["/conditions/lupus"] == 4  # query strings don't split a page
-        sources = {r.key: r.leads for r in queries.funnel(_filters(app), "source")}
+        sources = {r.key: r.leads for r in funnels["source"]}
         assert sources == {"google": 3, "direct": 3}
 
 
@@ -258,7 +259,7 @@ def test_backfill_rebuilds_the_facts_from_history(app, october):
         report = backfill(calendar_from(app.config))
         assert report.speeds == 5
         assert report.attributions == 7
-        [row] = queries.funnel(_filters(app))
+        [row] = queries.funnels(_filters(app))[None]
         assert row.reached == [6, 5, 3, 1, 1, 1]
         speed, _ = queries.speed_report(_filters(app), calendar_from(app.config))
         assert speed.spread.median == 1200

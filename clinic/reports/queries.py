@@ -2,7 +2,8 @@
 
 Every query reads the leads whose first inquiry falls in the chosen period (``Lead.created_at``),
 optionally for one condition, leaving out leads merged into another (they are the same person).
-Only counts, sums and a handful of percentile rows come back to Python.
+Counts and sums come back to Python; so do percentiles from PostgreSQL, while on SQLite the
+values themselves do, to be sorted there (clinic/reports/stats.py says why).
 """
 
 from __future__ import annotations
@@ -114,11 +115,6 @@ def funnel_counts(filters: ReportFilters):
 def _reached(at_stage: list[int]) -> list[int]:
     """Leads reaching each stage or a later one, from the leads whose furthest is each stage."""
     return [sum(at_stage[rank:]) for rank in range(len(at_stage))]
-
-
-def funnel(filters: ReportFilters, by: str | None = None) -> list[FunnelRow]:
-    """Leads reaching each stage, overall (one row) or per breakdown value, largest first."""
-    return funnels(filters)[by]
 
 
 @dataclass(frozen=True)
