@@ -25,10 +25,6 @@ def tab_until(page, selector: str, *, limit: int = 40, key: str = "Tab") -> int:
     raise AssertionError(f"{selector} never took focus after {limit} Tabs (last: {focused})")
 
 
-def focused_id(page) -> str:
-    return page.evaluate("document.activeElement.id")
-
-
 def test_patient_reads_lupus_article_and_sends_the_form_with_the_keyboard_only(open_page, app):
     page = open_page(viewport=PHONE)
     page.goto("/conditions/lupus")
@@ -99,8 +95,9 @@ def test_invalid_inquiry_shows_errors_a_screen_reader_finds(open_page, app):
     expect(summary.get_by_role("heading")).to_have_text(
         re.compile(r"Please check these \d answers")
     )
-    # The script moves focus to the summary so a screen reader reads it first.
-    assert focused_id(page) == "error-summary"
+    # The script moves focus to the summary so a screen reader reads it first. It is deferred:
+    # it runs a moment after the summary shows (this once failed under load), so wait for it.
+    expect(page.locator("#error-summary")).to_be_focused()
 
     name = page.get_by_role("textbox", name="Full name")
     expect(name).to_have_attribute("aria-invalid", "true")
@@ -124,7 +121,7 @@ def test_invalid_inquiry_shows_errors_a_screen_reader_finds(open_page, app):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Please tell us your name."
     page.keyboard.press("Enter")
-    assert focused_id(page) == "name"
+    expect(page.locator("#name")).to_be_focused()
     page.keyboard.type("Rosa Castellanos")
 
     with app.app_context():
