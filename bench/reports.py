@@ -26,7 +26,14 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import bench_facts, machine, percentile, prepare, time_pages  # noqa: E402
+from bench.run import (  # noqa: E402
+    add_database_options,
+    bench_facts,
+    machine,
+    open_database,
+    percentile,
+    time_pages,
+)
 from clinic.reports.tables import SECTIONS, TABLE_SECTIONS  # noqa: E402
 
 TARGET_MS = 500
@@ -93,20 +100,15 @@ def clinic_today(url: str) -> date:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--seed", type=int, default=1)
+    add_database_options(parser)
     parser.add_argument("--repeat", type=int, default=10, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page first")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--section", nargs="*", choices=list(SECTIONS), help="only these")
-    parser.add_argument("--fresh", action="store_true", help="seed again even if reusable")
     args = parser.parse_args()
 
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f} at start")
-    url, seeded = prepare(args.db, args.leads, args.seed, args.fresh)
-    print(f"database: {args.db}, {args.leads:,} leads"
-          + (f", seeded in {seeded:.0f} s" if seeded else " (reused)"))  # fmt: skip
+    url = open_database(args)
     bench_facts(url, with_pages=False)
     page_list = [p for p in report_pages(clinic_today(url))
                  if not args.section or p.section in args.section]  # fmt: skip

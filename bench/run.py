@@ -190,16 +190,29 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {int(memory) / 1024 / 1024:.0f} GB RAM"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """The options choosing the benchmark database, shared with bench/reports.py."""
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fresh", action="store_true", help="seed again even if reusable")
+
+
+def open_database(args: argparse.Namespace) -> str:
+    """The URL of the database those options choose, seeded if needed, said on the way."""
+    url, seeded = prepare(args.db, args.leads, args.seed, args.fresh)
+    print(f"database: {args.db}, {args.leads:,} leads"
+          + (f", seeded in {seeded:.0f} s" if seeded else " (reused)"))  # fmt: skip
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_database_options(parser)
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the pages")
     parser.add_argument("--intake-seconds", type=float, default=20)
-    parser.add_argument("--fresh", action="store_true", help="seed again even if reusable")
     parser.add_argument("--skip", nargs="*", default=(), choices=("pages", "export", "intake"))
     args = parser.parse_args()
 
@@ -208,9 +221,7 @@ def main() -> None:
         # Intake runs on fresh databases of its own: leave the seeded one (and --leads) alone.
         url, facts = None, None
     else:
-        url, seeded = prepare(args.db, args.leads, args.seed, args.fresh)
-        print(f"database: {args.db}, {args.leads:,} leads"
-              + (f", seeded in {seeded:.0f} s" if seeded else " (reused)"))  # fmt: skip
+        url = open_database(args)
         facts = bench_facts(url, with_pages="pages" not in args.skip)
     if facts is not None:
         page_list = pages(facts)

@@ -24,7 +24,7 @@ from clinic.leads import normalise
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.intake import Attribution
 from clinic.reports.business_hours import BusinessCalendar
-from clinic.reports.facts import PATH_MAX, business_seconds_to_contact, page_path
+from clinic.reports.facts import business_seconds_to_contact, first_touch
 
 BATCH_SIZE = 5_000
 INQUIRY_COUNTS = Weighted(((1, 72), (2, 20), (3, 8)))
@@ -206,8 +206,7 @@ class DemoGenerator:
                 timeline.follow_up_on.isoformat() if timeline.follow_up_on else None,
                 timeline.attempts, len(inquiry_times), timeline.stage,
                 self._business_seconds(first_at, timeline.first_contact),
-                (first[18] or "")[:PATH_MAX] or None, page_path(first[23]), page_path(first[22]),
-                reached_after,
+                *first_touch(first[18], first[23], first[22]).values(), reached_after,
             )
         )  # fmt: skip
 

@@ -287,9 +287,7 @@ def backfill(calendar: BusinessCalendar, *, recompute: bool = False, batch: int 
         values = [
             {
                 "id": inquiry.lead_id,
-                "first_campaign": (inquiry.utm_campaign or "")[:PATH_MAX] or None,
-                "first_article": page_path(inquiry.submitted_from),
-                "first_landing_page": page_path(inquiry.landing_page),
+                **first_touch(inquiry.utm_campaign, inquiry.submitted_from, inquiry.landing_page),
             }
             for inquiry in inquiries
         ]
@@ -319,11 +317,9 @@ def backfill(calendar: BusinessCalendar, *, recompute: bool = False, batch: int 
         else stage_seconds_update(LeadEvent.stage_seconds.is_(None))
     )
     report.stays = db.session.execute(stays).rowcount or 0
-    reaches = attempts_before_reach_update(Lead.attempts > 0)
+    tried = [Lead.attempts > 0]
     if not recompute:
-        reaches = attempts_before_reach_update(
-            Lead.attempts > 0, Lead.attempts_before_reach.is_(None)
-        )
-    report.reaches = db.session.execute(reaches).rowcount or 0
+        tried.append(Lead.attempts_before_reach.is_(None))
+    report.reaches = db.session.execute(attempts_before_reach_update(*tried)).rowcount or 0
     db.session.commit()
     return report

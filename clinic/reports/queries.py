@@ -41,14 +41,18 @@ class ReportFilters:
     condition: str | None = None
 
 
-def lead_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
+def lead_scope(filters: ReportFilters, *, by_index: bool = True) -> list[ColumnElement[bool]]:
+    """The period's leads (optionally of one condition), not merged into another. Without
+    ``by_index`` SQLite may not read the period or the condition from an index (unary +), for
+    a query that reads another index whole in its own order instead."""
+    column = (lambda c: c) if by_index else unindexed
     clauses = [
-        Lead.created_at >= filters.start,
-        Lead.created_at < filters.end,
+        column(Lead.created_at) >= filters.start,
+        column(Lead.created_at) < filters.end,
         Lead.merged_into_id.is_(None),
     ]
     if filters.condition:
-        clauses.append(Lead.condition_slug == filters.condition)
+        clauses.append(column(Lead.condition_slug) == filters.condition)
     return clauses
 
 
@@ -101,14 +105,8 @@ def funnel_counts(filters: ReportFilters):
     (unary +), or the planner would range-scan that and sort. PostgreSQL hashes the groups.
     """
     columns = [*BREAKDOWNS.values(), Lead.furthest_stage]
-    scope = [
-        unindexed(Lead.created_at) >= filters.start,
-        unindexed(Lead.created_at) < filters.end,
-        Lead.merged_into_id.is_(None),
-        Lead.furthest_stage >= literal(0, literal_execute=True),  # ix_leads_funnel's WHERE
-    ]
-    if filters.condition:
-        scope.append(unindexed(Lead.condition_slug) == filters.condition)
+    funnel_rows = Lead.furthest_stage >= literal(0, literal_execute=True)  # the index's WHERE
+    scope = [*lead_scope(filters, by_index=False), funnel_rows]
     return select(*columns, func.count()).where(*scope).group_by(*columns)
 
 

@@ -247,11 +247,11 @@ def volume_section(ctx: ReportContext) -> list[ReportTable]:
         ),
     )
     grid = queries.weekday_hour_volume(ctx.filters, ctx.calendar, hours)
-    hours = [f"{hour:02d}" for hour in range(24)]
+    hour_labels = [f"{hour:02d}" for hour in range(24)]
     by_hour = ReportTable(
         "volume_by_hour",
         "When patients write (clinic time)",
-        ["Weekday", *hours, "Total"],
+        ["Weekday", *hour_labels, "Total"],
         [[WEEKDAYS[day], *map(str, grid[day]), str(sum(grid[day]))] for day in range(7)],
         charts.heatmap(
             "chart-volume-hour",
@@ -259,7 +259,7 @@ def volume_section(ctx: ReportContext) -> list[ReportTable]:
             "Darker cells mean more inquiries in that hour of that weekday, in clinic time.",
             grid,
             row_labels=WEEKDAYS,
-            column_labels=hours,
+            column_labels=hour_labels,
             row_axis="Weekday",
             column_axis="Hour of day (clinic time)",
         ),
