@@ -285,6 +285,9 @@ def test_inbox_rows_show_what_a_coordinator_needs(app, client):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert f'href="/staff/leads/{waiting_long}"' in html
+    with app.app_context():
+        source = db.session.get(Lead, waiting_long).source
+    assert f'href="/staff/leads?source={source}&amp;status=all"' in html
     assert "waiting 3 h" in html and "waiting--late" in html
     assert "waiting 5 min" in html
     assert '<span class="badge badge--status-contacted">Contacted</span>' in html

@@ -69,7 +69,9 @@ def follow_ups_due(
     due_today = db.session.execute(
         select(Lead)
         .where(*_open_leads_of(owner_id), Lead.follow_up_on == today)
-        .order_by(Lead.id)
+        # All on one date: ordered by it too, so PostgreSQL reads them from the owner's
+        # follow-up index instead of walking every lead by id until five match (8 ms).
+        .order_by(Lead.follow_up_on, Lead.id)
         .limit(today_limit)
     ).scalars()
     return FollowUps(list(overdue), list(due_today))

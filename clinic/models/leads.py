@@ -96,10 +96,11 @@ class Lead(Base):
         Index("ix_leads_source_created_at_id", "source", "created_at", "id"),
         Index("ix_leads_follow_up_on", "follow_up_on"),
         Index("ix_leads_name_key", "name_key"),
-        # Added for speed at a million leads (migration 0005_performance): a coordinator's due
-        # follow-ups in date order, and the few leads merged into another (erasure, merge,
-        # deletes) — partial, so the planner never mistakes "not merged" for a narrow filter.
-        Index("ix_leads_owner_follow_up_on", "owner_id", "follow_up_on"),
+        # Added for speed at a million leads (migrations 0005_performance and
+        # 0010_follow_up_order): a coordinator's due follow-ups in date and id order, and the
+        # few leads merged into another (erasure, merge, deletes) — partial, so the planner
+        # never mistakes "not merged" for a narrow filter.
+        Index("ix_leads_owner_follow_up_on_id", "owner_id", "follow_up_on", "id"),
         Index(
             "ix_leads_merged_into_id",
             "merged_into_id",

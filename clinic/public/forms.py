@@ -9,13 +9,13 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
-    SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from clinic.form_fields import SelectField
 from clinic.leads import intake, normalise
 from clinic.leads.consent import CONSENT_TEXT, SMS_CONSENT_TEXT
 

@@ -7,9 +7,10 @@ check that the right things were typed.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import DateField, EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
+from clinic.form_fields import SelectField
 from clinic.staff.accounts import EMAIL_MAX, MIN_PASSWORD_LENGTH, NAME_MAX
 
 ROLE_CHOICES = [("coordinator", "Coordinator"), ("admin", "Admin")]

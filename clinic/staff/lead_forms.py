@@ -17,7 +17,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SearchField,
-    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -25,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from clinic.form_fields import SelectField
 from clinic.leads.actions import NOTE_MAX
 from clinic.leads.inbox import SORTS, VIEWS
 from clinic.leads.pipeline import CONTACT_CHANNELS, CONTACT_OUTCOMES, LOST_REASONS, STATUS_LABELS

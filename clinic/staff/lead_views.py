@@ -26,7 +26,13 @@ from clinic.leads.export import csv_lines, export_records
 from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES, STATUS_LABELS
 from clinic.models import Lead, StaffUser
 from clinic.staff import bp
-from clinic.staff.lead_display import inbox_context, owner_choices, staff_members
+from clinic.staff.lead_display import (
+    inbox_context,
+    lead_path_builder,
+    owner_choices,
+    source_paths,
+    staff_members,
+)
 from clinic.staff.lead_forms import BulkForm, InboxFilterForm
 
 
@@ -54,6 +60,7 @@ def home():
         target_minutes=current_app.config["CLINIC_SPEED_TARGET_MINUTES"],
         now=ctx.now,
         today=ctx.today,
+        lead_path=lead_path_builder(),
     )
 
 
@@ -124,6 +131,8 @@ def leads():
         sorts=inbox.SORTS,
         now=ctx.now,
         today=ctx.today,
+        lead_path=lead_path_builder(),
+        source_paths=source_paths(page.leads),
     )
 
 
