@@ -165,8 +165,17 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
-def _conditions(params: InboxParams, ctx: InboxContext) -> list[ColumnElement[bool]]:
-    """Every filter except the status scope (the tabs count across statuses)."""
+def _conditions(
+    params: InboxParams, ctx: InboxContext, *, for_paging: bool = True
+) -> list[ColumnElement[bool]]:
+    """Every filter except the status scope (the tabs count across statuses).
+
+    ``for_paging`` marks the views broad for a page's query (below). Counting the tabs reads
+    up to a thousand matching leads in any order, which SQLite does fastest through the index
+    on the view's own column: without the marks, the overdue counts seek each coordinator's
+    past follow-ups in ix_leads_open_follow_up (0.4 ms) instead of scanning it (12 ms).
+    """
+    mark = broad if for_paging else (lambda condition: condition)
     where = listed()
     if params.condition:
         where.append(Lead.condition_slug == params.condition)
@@ -186,13 +195,13 @@ def _conditions(params: InboxParams, ctx: InboxContext) -> list[ColumnElement[bo
     # The views keep a large share of the open leads: marked broad, so SQLite walks the inbox's
     # order instead of reading every matching lead to sort them (see clinic.leads.planner).
     if params.view:
-        where.append(broad(Lead.status.in_(OPEN_STATUSES)))
+        where.append(mark(Lead.status.in_(OPEN_STATUSES)))
     if params.view == "overdue":
-        where.append(broad(Lead.follow_up_on < ctx.today))
+        where.append(mark(Lead.follow_up_on < ctx.today))
     elif params.view == "unassigned":
         where.append(Lead.owner_id.is_(None))
     elif params.view == "stale":
-        where.append(broad(Lead.last_activity_at < ctx.now - timedelta(days=ctx.stale_days)))
+        where.append(mark(Lead.last_activity_at < ctx.now - timedelta(days=ctx.stale_days)))
     return where
 
 
@@ -228,7 +237,7 @@ def status_counts(params: InboxParams, ctx: InboxContext) -> dict[str, counts.Ta
         return counts.from_table(
             OPEN_STATUSES, condition=params.condition or None, owner_key=_owner_key(params, ctx)
         )
-    where = _conditions(params, ctx)
+    where = _conditions(params, ctx, for_paging=False)
     limit = counts.READ_LIMIT
     partial = False
     if params.q:
