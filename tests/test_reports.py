@@ -35,6 +35,7 @@ from clinic.models import Lead, StaffUser
 from clinic.reports import discipline, queries
 from clinic.reports.facts import backfill, calendar_from
 from clinic.reports.queries import ReportFilters
+from clinic.reports.sql import tune_for_reports
 from tests.staff_helpers import make_staff, sign_in
 
 NY = ZoneInfo("America/New_York")
@@ -140,6 +141,19 @@ def test_funnel_counts_every_stage_reached_and_conversions(app, october):
         assert landing["/conditions/lupus"] == 4  # query strings don't split a page
         sources = {r.key: r.leads for r in funnels["source"]}
         assert sources == {"google": 3, "direct": 3}
+
+
+def test_a_long_period_funnel_counts_the_same_and_leaves_the_planner_as_it_was(app, october):
+    """Over more than a quarter PostgreSQL is told to group in index order for the funnel's
+    query alone: the numbers are the same, and hashing is back on for what follows."""
+    with app.app_context():
+        tune_for_reports(db.session)
+        year = ReportFilters(datetime(2026, 1, 1, tzinfo=NY), datetime(2027, 1, 1, tzinfo=NY))
+        assert year.end - year.start > queries.LONG_PERIOD
+        [row] = queries.funnels(year)[None]
+        assert row.reached == [7, 5, 3, 1, 1, 1]  # October's six and November's new lead
+        if db.engine.dialect.name == "postgresql":
+            assert db.session.execute(text("SHOW enable_hashagg")).scalar_one() == "on"
 
 
 @pytest.mark.parametrize("condition", [None, "lupus"])

@@ -18,7 +18,7 @@ from clinic.extensions import db
 from clinic.models import Lead, StaffUser
 from clinic.reports.business_hours import BusinessCalendar
 from clinic.reports.facts import FUNNEL_STAGES
-from clinic.reports.sql import parse_utc_hour, unindexed, utc_hour
+from clinic.reports.sql import grouped_in_index_order, parse_utc_hour, unindexed, utc_hour
 from clinic.reports.stats import OVERALL, Spread, spreads
 
 # What a funnel can be broken down by: the lead's column holding it.
@@ -30,6 +30,9 @@ BREAKDOWNS: dict[str, ColumnElement] = {
     "landing_page": Lead.first_landing_page,
 }
 CONSULT_BOOKED = FUNNEL_STAGES.index("consult_booked")
+# Past a quarter, PostgreSQL counts the funnel faster from ix_leads_funnel in its own order
+# than by hashing the period's leads (see sql.grouped_in_index_order).
+LONG_PERIOD = timedelta(days=92)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ def funnels(filters: ReportFilters) -> dict[str | None, list[FunnelRow]]:
     stages = len(FUNNEL_STAGES)
     overall = [0] * stages
     at_stage: dict[str, dict[object, list[int]]] = {by: {} for by in BREAKDOWNS}
-    for *keys, stage, count in db.session.execute(funnel_counts(filters)):
+    with grouped_in_index_order(db.session, filters.end - filters.start > LONG_PERIOD):
+        counted = db.session.execute(funnel_counts(filters)).all()
+    for *keys, stage, count in counted:
         overall[stage] += count
         for groups, key in zip(at_stage.values(), keys, strict=True):
             groups.setdefault(key, [0] * stages)[stage] += count
