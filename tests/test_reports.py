@@ -156,6 +156,22 @@ def test_a_long_period_funnel_counts_the_same_and_leaves_the_planner_as_it_was(a
             assert db.session.execute(text("SHOW enable_hashagg")).scalar_one() == "on"
 
 
+def test_long_periods_count_volume_from_the_funnel_index_as_short_ones_do(app, october):
+    """Past half a year, leads per condition (and one condition's hours) are read from
+    ix_leads_funnel; the numbers equal those read from the period's range."""
+    with app.app_context():
+        year = ReportFilters(datetime(2026, 1, 1, tzinfo=NY), datetime(2027, 1, 1, tzinfo=NY))
+        autumn = ReportFilters(datetime(2026, 10, 1, tzinfo=NY), datetime(2026, 12, 1, tzinfo=NY))
+        assert queries.is_long(year) and not queries.is_long(autumn)
+        by_condition = queries.volume_by_condition(year)
+        assert by_condition == queries.volume_by_condition(autumn)
+        assert sum(count for _, count in by_condition) == 7
+        condition = db.session.get(Lead, october["leads"][0]).condition_slug
+        hours = sorted(queries.hourly_counts(replace(year, condition=condition)))
+        assert hours == sorted(queries.hourly_counts(replace(autumn, condition=condition)))
+        assert sum(count for _, count in hours) == dict(by_condition)[condition] > 0
+
+
 @pytest.mark.parametrize("condition", [None, "lupus"])
 def test_only_the_funnel_query_can_read_the_funnel_index(app, condition):
     """SQLite refuses ``INDEXED BY`` a partial index that a query's WHERE does not imply, so
