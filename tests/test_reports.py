@@ -195,6 +195,30 @@ def test_only_the_funnel_query_can_read_the_funnel_index(app, condition):
             plan(inbox.order_by(Lead.created_at.desc()).limit(50))
 
 
+def test_hourly_counts_walk_the_hour_index_in_its_order(app):
+    """The hour expression of the volume query is the first column of ix_leads_created_hour
+    (SQLite spelling), so SQLite groups the leads in the index's order, without sorting them;
+    for one condition it may not walk that index (its leads are sought in ix_leads_funnel)."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("INDEXED BY is SQLite's")
+
+        def plan(statement) -> str:
+            compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+            forced = str(compiled).replace(
+                "FROM leads", "FROM leads INDEXED BY ix_leads_created_hour"
+            )
+            rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {forced}")).all()
+            return " ".join(row[-1] for row in rows)
+
+        year = ReportFilters(datetime(2026, 1, 1, tzinfo=NY), datetime(2027, 1, 1, tzinfo=NY))
+        every = plan(queries.hourly_counts_query(year))
+        assert "COVERING INDEX ix_leads_created_hour" in every
+        assert "TEMP B-TREE" not in every
+        lupus = plan(queries.hourly_counts_query(replace(year, condition="lupus")))
+        assert "TEMP B-TREE FOR GROUP BY" in lupus
+
+
 def test_speed_to_lead_median_p90_and_targets_in_business_time(app, october):
     with app.app_context():
         speed, by_owner = queries.speed_report(_filters(app), calendar_from(app.config))

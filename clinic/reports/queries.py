@@ -235,13 +235,21 @@ Hours = list[tuple[datetime, int]]
 
 def hourly_counts(filters: ReportFilters) -> Hours:
     """New leads per UTC hour: few enough rows to regroup in any time zone in Python."""
-    hour = utc_hour(Lead.created_at)
-    # One condition's leads over a long period: sought in ix_leads_funnel rather than picked
-    # out of every lead in the period's range.
-    long_for_one = filters.condition and is_long(filters)
-    scope = funnel_index_scope(filters) if long_for_one else lead_scope(filters)
-    query = select(hour, func.count()).where(*scope).group_by(hour)
+    query = hourly_counts_query(filters)
     return [(parse_utc_hour(value), count) for value, count in db.session.execute(query)]
+
+
+def hourly_counts_query(filters: ReportFilters):
+    if filters.condition and is_long(filters):
+        # One condition's leads over a long period: sought in ix_leads_funnel, and SQLite may
+        # not walk ix_leads_created_hour instead (every lead, each one's condition read from
+        # the table: 0.59 s for three years of lupus against 0.26 s).
+        hour, scope = utc_hour(unindexed(Lead.created_at)), funnel_index_scope(filters)
+    else:
+        # Every lead of a long period: counted in one walk of ix_leads_created_hour, whose
+        # first column is this very expression (migration 0011_hour_index).
+        hour, scope = utc_hour(Lead.created_at), lead_scope(filters)
+    return select(hour, func.count()).where(*scope).group_by(hour)
 
 
 def _within(filters: ReportFilters, hours: Hours | None) -> Hours:
