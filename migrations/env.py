@@ -47,17 +47,28 @@ def get_metadata():
     return target_db.metadata
 
 
+HAND_WRITTEN_INDEXES = {
+    "ix_leads_created_hour",
+    "ix_leads_wait_order",
+    "ix_leads_owner_wait_order",
+    "ix_leads_article_wait_order",
+    "ix_lead_events_stay_order",
+    "ix_leads_lost",
+}
+
+
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave search machinery that SQLAlchemy models can't describe to hand-written migrations."""
+    """Leave what SQLAlchemy models can't describe (search machinery, indexes spelled per
+    database or made for one alone) to hand-written migrations."""
     if type_ == "table" and name and (name.startswith("search_") or name.endswith("_fts")):
         return False
     if type_ == "table" and name and name.startswith(("leads_fts", "inquiries_fts")):
         return False
     if type_ == "index" and name and name.startswith("search_"):
         return False  # PostgreSQL trigram and full-text indexes (0005_performance)
-    if type_ == "index" and name == "ix_leads_created_hour":
-        return False  # an expression spelled differently per database (0011_hour_index)
-    return True
+    # An expression spelled differently per database (0011_hour_index), and PostgreSQL's
+    # report indexes (0012_postgres_report_indexes).
+    return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)
 
 
 def render_item(type_, obj, autogen_context):
