@@ -31,6 +31,9 @@ FUNNEL_COLUMNS = (
     "furthest_stage", "created_at", "merged_into_id",
 )  # fmt: skip
 FUNNEL_ROWS = "merged_into_id IS NULL AND furthest_stage >= 0"
+# ix_leads_attempts_before_reach's rows: leads with a logged contact attempt (a new lead has
+# none, so intake never writes to it), not merged into another.
+ATTEMPTED_ROWS = "merged_into_id IS NULL AND attempts > 0"
 
 
 class Lead(Base):
@@ -137,6 +140,19 @@ class Lead(Base):
             *FUNNEL_COLUMNS,
             sqlite_where=text(FUNNEL_ROWS),
             postgresql_where=text(FUNNEL_ROWS),
+        ),
+        # Migration 0013_attempts_index: leads with logged contact attempts, by attempts before
+        # reaching the person, so the follow-up report counts a period's leads per number
+        # without sorting them (SQLite seeks each number's period: 77 ms for three years).
+        Index(
+            "ix_leads_attempts_before_reach",
+            "attempts_before_reach",
+            "created_at",
+            "condition_slug",
+            "attempts",
+            "merged_into_id",
+            sqlite_where=text(ATTEMPTED_ROWS),
+            postgresql_where=text(ATTEMPTED_ROWS),
         ),
         Index(
             "ix_leads_open_follow_up",

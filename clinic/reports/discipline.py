@@ -39,8 +39,9 @@ def attempts_before_reach(filters: ReportFilters) -> AttemptsBeforeReach:
     logged attempts and no such number has not been reached yet.
     """
     before = Lead.attempts_before_reach
+    attempted = Lead.attempts > literal(0, literal_execute=True)  # ix_leads_attempts_before_reach
     rows = db.session.execute(
-        select(before, func.count()).where(*lead_scope(filters), Lead.attempts > 0).group_by(before)
+        select(before, func.count()).where(*lead_scope(filters), attempted).group_by(before)
     ).all()
     reached_after = {int(tries): leads for tries, leads in rows if tries is not None}
     not_reached = sum(leads for tries, leads in rows if tries is None)
