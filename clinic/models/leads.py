@@ -133,8 +133,9 @@ class Lead(Base):
         ),
         # Migration 0009_funnel_index: the funnel's breakdowns and stage in grouping order, so
         # SQLite (which groups only by sorting) counts a year of leads in one ordered pass.
-        # Its WHERE names the stage, which only the funnel's query repeats: a partial index
-        # serves only queries whose WHERE implies its own, so no other query picks it up.
+        # Its WHERE names the stage, which only the report queries meant for it repeat
+        # (reports.queries.funnel_index_scope): a partial index serves only queries whose
+        # WHERE implies its own, so no other query picks it up.
         Index(
             "ix_leads_funnel",
             *FUNNEL_COLUMNS,

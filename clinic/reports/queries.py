@@ -240,6 +240,7 @@ def hourly_counts(filters: ReportFilters) -> Hours:
 
 
 def hourly_counts_query(filters: ReportFilters):
+    """The statement behind :func:`hourly_counts` (a test reads its plan)."""
     if filters.condition and is_long(filters):
         # One condition's leads over a long period: sought in ix_leads_funnel, and SQLite may
         # not walk ix_leads_created_hour instead (every lead, each one's condition read from

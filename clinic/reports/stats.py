@@ -6,8 +6,8 @@ period each can read its values already in order from an index of migration
 0012_postgres_report_indexes, leaving the sort nothing to do. SQLite has no percentile
 function, and numbering a year of values with a window function cost it a sort of 1–2 µs a row
 (0.6 s for 400,000 leads); reading the values as plain tuples and sorting them in Python takes
-half of that. Python interpolates
-between neighbours exactly as ``percentile_cont`` does, so both databases give the same answer.
+half of that. Python interpolates between neighbours exactly as ``percentile_cont`` does, so
+both databases give the same answer.
 """
 
 from __future__ import annotations
