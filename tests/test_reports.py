@@ -32,7 +32,7 @@ from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.intake import Attribution, InquiryData, record_inquiry
 from clinic.models import Lead, StaffUser
-from clinic.reports import discipline, queries
+from clinic.reports import charts, discipline, queries
 from clinic.reports.facts import backfill, calendar_from
 from clinic.reports.queries import ReportFilters
 from clinic.reports.sql import tune_for_reports
@@ -462,3 +462,23 @@ def test_backfill_command_reports_what_it_filled(app, runner, october):
     refused = runner.invoke(args=["reports", "backfill"])
     assert refused.exit_code != 0
     assert "CLINIC_BUSINESS_HOURS" in refused.output
+
+
+@pytest.mark.parametrize("rows", [1, 2, 8])
+def test_a_bar_charts_axis_name_fits_however_few_the_bars(rows):
+    """The category axis's name runs up the left edge of the chart; with a bar or two it was
+    taller than the chart and its top was cut off ("Coordinato")."""
+    svg = str(
+        charts.bar_chart(
+            "c",
+            "Overdue follow-ups",
+            "Per coordinator",
+            [(f"Coordinator {n}", n + 1) for n in range(rows)],
+            value_axis="Overdue follow-ups",
+            category_axis="Coordinator",
+        )
+    )
+    height = float(re.search(r'viewBox="0 0 \d+ ([\d.]+)"', svg).group(1))
+    middle = float(re.search(r'<text class="chart__axis-label" x="12.0" y="([\d.]+)"', svg)[1])
+    half_name = 13 * 0.6 * len("Coordinator") / 2  # 13 px text, at most 0.6 em a letter
+    assert middle - half_name >= 0 and middle + half_name <= height

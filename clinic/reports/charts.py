@@ -84,7 +84,11 @@ def bar_chart(
     """Horizontal bars, one per row, with the value printed at the end of each bar."""
     left, right = LABEL_WIDTH, WIDTH - 80
     plot_height = max(len(rows), 1) * (BAR_HEIGHT + BAR_GAP)
-    height = TOP + plot_height + BOTTOM
+    # The category axis's name runs up the left edge: a chart of one or two bars is shorter
+    # than "Coordinator", so the name is centred low enough, and the chart made tall enough,
+    # for all of it to show.
+    half_name = _text_length(category_axis) / 2 + 4
+    height = max(TOP + plot_height + BOTTOM, 2 * half_name)
     ticks = _ticks(max((value for _, value in rows), default=0))
     scale = (right - left) / (ticks[-1] or 1)
     body = []
@@ -103,8 +107,14 @@ def bar_chart(
     body.append(
         _text((left + right) / 2, height - 8, value_axis, cls="chart__axis-label", anchor="middle")
     )
-    body.append(_VERTICAL_TEXT.format(x=12, y=TOP + plot_height / 2, text=category_axis))
+    middle = max(TOP + plot_height / 2, half_name)
+    body.append(_VERTICAL_TEXT.format(x=12, y=middle, text=category_axis))
     return _svg(chart_id, title, desc, height, body)
+
+
+def _text_length(text: str) -> float:
+    """A generous width of an axis name in the chart's units (13 px semibold sans-serif)."""
+    return 8 * len(text)
 
 
 def column_chart(
