@@ -227,3 +227,18 @@ def test_the_triggers_that_keep_counts_and_search_are_in_place(ctx):
             text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         ).scalars()
         assert {"lead_counts_follow", "search_messages_follow"} <= set(names)
+
+
+def test_the_matching_ids_are_bound_as_one_parameter_however_many_there_are(ctx):
+    """Two thousand ids as two thousand parameters took longer to render and parse than the
+    lookups themselves; the counts and the page must bind them as one."""
+    ids = [make_lead(f"Person {n}", message="Does insurance cover it?").id for n in range(30)]
+    match = search.find("insurance", region="US")
+    assert match.found == sorted(ids) and not match.many
+    for condition in (match.among(), match.where()):
+        statement = select(Lead.id).where(condition)
+        compiled = statement.compile(
+            dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        assert len(compiled.params) == 1
+        assert sorted(db.session.execute(statement).scalars()) == sorted(ids)

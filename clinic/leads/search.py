@@ -21,6 +21,7 @@ id is among them.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -33,7 +34,8 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    exists,
+    any_,
+    bindparam,
     false,
     func,
     literal_column,
@@ -41,7 +43,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
 from clinic.extensions import db
 from clinic.leads import normalise
@@ -92,7 +94,7 @@ class Match:
         if self.condition is not None:
             return self.condition
         if not self.many:
-            return Lead.id.in_(self.found)
+            return _among(self.found)
         if db.engine.dialect.name == "sqlite":
             # "+ 0" keeps SQLite from fetching every match by id: it walks the listing order
             # and keeps the leads whose id is among the matches.
@@ -101,7 +103,18 @@ class Match:
 
     def among(self) -> ColumnElement[bool]:
         """The matches read from the indexes (all of them unless ``many``), for counting."""
-        return self.condition if self.condition is not None else Lead.id.in_(self.found)
+        return self.condition if self.condition is not None else _among(self.found)
+
+
+def _among(ids: list[int]) -> ColumnElement[bool]:
+    """``Lead.id`` is one of ``ids``, bound as a single parameter (PostgreSQL: an array;
+    SQLite: a JSON array read by ``json_each``). A search reads up to 2,000 matching ids, and
+    with one parameter each the statement took longer to render, send and parse than to run:
+    20 ms of PostgreSQL's 115 ms message search."""
+    if _sqlite():
+        listed = func.json_each(json.dumps(ids)).table_valued("value")
+        return Lead.id.in_(select(listed.c.value))
+    return Lead.id == any_(bindparam(None, ids, type_=ARRAY(Integer)))
 
 
 def search(statement: Select, q: str | None, *, region: str) -> Select:
@@ -198,6 +211,9 @@ def _message(words: list[str]) -> _Way:
         )
     query = func.to_tsquery("clinic_search", " & ".join(f"{term}:*" for term in terms))
     messages = postgres_messages.c
-    matching = messages.words.op("@@")(query)
-    on_row = exists().where(messages.lead_id == Lead.id, matching)
-    return _Way(select(messages.lead_id).where(matching), on_row)
+    # On a row: the lead's own document, read by its key, is tested as the inbox walks its order.
+    # Written as EXISTS, PostgreSQL turned it into a hashed subplan that first read every
+    # matching document: 0.48 s for 'insurance' (154,000 leads) against 1 ms this way.
+    words = select(messages.words).where(messages.lead_id == Lead.id).scalar_subquery()
+    on_row = words.bool_op("@@")(query)
+    return _Way(select(messages.lead_id).where(messages.words.bool_op("@@")(query)), on_row)
