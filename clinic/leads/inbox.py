@@ -21,6 +21,7 @@ from clinic.leads.planner import broad
 from clinic.leads.search import QUERY_MAX, find, search
 from clinic.models import Article, Lead
 from clinic.models.counts import UNASSIGNED
+from clinic.worker_cache import cached
 
 PAGE_SIZE = 50
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "follow_up": "Next follow-up"}
@@ -375,14 +376,19 @@ def fetch_page(params: InboxParams, ctx: InboxContext, size: int = PAGE_SIZE) ->
 # --- choices for the filter row ------------------------------------------------------------
 
 
-def condition_options() -> list[tuple[str, str]]:
-    """Conditions a lead can be about, in the order the public site lists them."""
+def condition_options() -> tuple[tuple[str, str], ...]:
+    """Conditions a lead can be about, in the order the public site lists them (kept per worker
+    for CLINIC_CONTENT_CACHE_SECONDS: every staff page shows them)."""
+    return cached("condition_options", _read_condition_options)
+
+
+def _read_condition_options() -> tuple[tuple[str, str], ...]:
     rows = db.session.execute(
         select(Article.slug, Article.condition_name, Article.title)
         .where(Article.kind == "condition")
         .order_by(Article.position, Article.title)
     ).all()
-    return [(slug, name or title) for slug, name, title in rows] + [OTHER_CONDITION]
+    return (*((slug, name or title) for slug, name, title in rows), OTHER_CONDITION)
 
 
 def status_options() -> list[tuple[str, str]]:

@@ -13,7 +13,6 @@ pages rendered from the old one.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass, field
 
 from flask import current_app, render_template, request, session
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import Article
 from clinic.public.forms import InquiryForm
+from clinic.worker_cache import cached
 
 OTHER_CONDITION = ("other", "Another condition, or not sure")
 EXTENSION_KEY = "clinic.inquiry_page"
@@ -36,7 +36,6 @@ IDEMPOTENCY_PLACEHOLDER = "clinic-idempotency-placeholder"
 @dataclass
 class _WorkerCache:
     choices: list[tuple[str, str]] | None = None
-    read_at: float = 0.0
     pages: dict[str | None, str] = field(default_factory=dict)
 
 
@@ -57,16 +56,11 @@ def condition_choices() -> list[tuple[str, str]]:
     """The published conditions a patient can pick, re-read at most every
     CLINIC_CONTENT_CACHE_SECONDS."""
     cache = _worker_cache()
-    now = time.monotonic()
-    if (
-        cache.choices is None
-        or now - cache.read_at >= current_app.config["CLINIC_CONTENT_CACHE_SECONDS"]
-    ):
-        choices = _read_condition_choices()
-        if choices != cache.choices:
-            cache.pages.clear()
-        cache.choices, cache.read_at = choices, now
-    return cache.choices
+    choices = cached("inquiry_condition_choices", _read_condition_choices)
+    if choices != cache.choices:
+        cache.pages.clear()
+        cache.choices = choices
+    return choices
 
 
 def new_inquiry_form(condition: str | None = None, submitted_from: str | None = None, **kwargs):

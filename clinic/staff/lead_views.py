@@ -79,7 +79,7 @@ def _filter_form(params: inbox.InboxParams, staff, conditions) -> InboxFilterFor
         }
     )
     form.status.choices = inbox.status_options()
-    form.condition.choices = [("", "Any condition")] + conditions
+    form.condition.choices = [("", "Any condition"), *conditions]
     form.owner.choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
         (str(user.id), user.name) for user in staff
     ]
