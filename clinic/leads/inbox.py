@@ -214,13 +214,14 @@ def _status_condition(scope: str) -> ColumnElement[bool] | None:
     return Lead.status == scope
 
 
-def filtered_leads(params: InboxParams, ctx: InboxContext) -> Select:
-    """Every lead the parameters select, unordered and unpaged."""
+def filtered_leads(params: InboxParams, ctx: InboxContext, *, paged: bool = False) -> Select:
+    """Every lead the parameters select, unordered; ``paged``: only a page of them will be read
+    (in the inbox's order), which on PostgreSQL changes how a common search word is tested."""
     statement = select(Lead).where(*_conditions(params, ctx))
     status = _status_condition(params.scope)
     if status is not None and not (params.view and params.scope == "open"):
         statement = statement.where(status)  # a view already keeps open leads only
-    return search(statement, params.q, region=ctx.region)
+    return search(statement, params.q, region=ctx.region, paged=paged)
 
 
 def export_statement(params: InboxParams, ctx: InboxContext) -> Select:
@@ -340,7 +341,7 @@ def _beyond(sort: str, key: object, lead_id: int, *, backwards: bool) -> ColumnE
 
 def fetch_page(params: InboxParams, ctx: InboxContext, size: int = PAGE_SIZE) -> Page:
     """One page of the inbox (one query), with cursors for the pages on either side."""
-    base = filtered_leads(params, ctx)
+    base = filtered_leads(params, ctx, paged=True)
     cursor = params.before or params.after
     backwards = bool(params.before)
     if cursor:
