@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask import Flask, current_app
@@ -13,6 +14,7 @@ from clinic.leads.export import csv_lines, export_records, jsonl_lines
 
 content_cli = AppGroup("content", help="Educational pages.")
 leads_cli = AppGroup("leads", help="Leads: export and retention.")
+database_cli = AppGroup("database", help="Database upkeep (schema changes: `flask db`).")
 
 
 @content_cli.command("sync")
@@ -66,6 +68,16 @@ def leads_purge(age: str | None, yes: bool) -> None:
     click.echo(f"leads purge: erased {len(report.erased)} closed lead(s) {since}.")
 
 
+@database_cli.command("analyze")
+def database_analyze() -> None:
+    """Refresh the query planner's statistics (nightly: SQLite gathers none by itself)."""
+    from clinic.database import refresh_statistics
+
+    started = time.monotonic()
+    refresh_statistics()
+    click.echo(f"database analyze: statistics refreshed in {time.monotonic() - started:.1f} s")
+
+
 def init_app(app: Flask) -> None:
     from clinic.demo.cli import demo_cli
     from clinic.deploy_checks import check_deploy
@@ -76,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(leads_cli)
+    app.cli.add_command(database_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(check_deploy)
     app.cli.add_command(demo_cli)

@@ -77,3 +77,19 @@ def write_transaction() -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
+
+
+def refresh_statistics() -> None:
+    """Gather the query planner's statistics of every table, from every row.
+
+    SQLite keeps none until asked, so a database grown from empty plans blind: at a million
+    leads a name search took 80 ms instead of 17 and an email-fragment search 65 instead of 12.
+    Reading every row (not SQLite's sample, which took a condition for a couple of thousand
+    leads) took 3.5 s there, holding the write lock meanwhile. PostgreSQL's autovacuum analyses
+    by itself; an ANALYZE here only refreshes it.
+    """
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA analysis_limit = 0")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
