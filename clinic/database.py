@@ -85,7 +85,7 @@ def refresh_statistics() -> None:
     SQLite keeps none until asked, so a database grown from empty plans blind: at a million
     leads a name search took 80 ms instead of 17 and an email-fragment search 65 instead of 12.
     Reading every row (not SQLite's sample, which took a condition for a couple of thousand
-    leads) took 3.5 s there, holding the write lock meanwhile. PostgreSQL's autovacuum analyses
+    leads) took 5.6 s there, holding the write lock meanwhile. PostgreSQL's autovacuum analyses
     by itself; an ANALYZE here only refreshes it.
     """
     with db.engine.connect() as connection:
