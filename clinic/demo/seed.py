@@ -277,9 +277,9 @@ class _SQLiteWriter:
         finally:
             self.connection.execute("PRAGMA cache_size = -2000")
         # Planner statistics of every row, so the indexes are chosen well from the start. A
-        # sample of 2,000 rows an index was 3 s quicker at a million leads but told SQLite that
-        # a condition or an owner picks out 2,000 leads (not 140,000), and a year's volume
-        # report then took 0.6 s instead of 0.2 s.
+        # sample of 2,000 rows an index was a few seconds quicker at a million leads but told
+        # SQLite that a condition or an owner picks out 2,000 leads (not 140,000), and a year's
+        # volume report then took 0.6 s instead of 0.2 s.
         self.connection.execute("PRAGMA analysis_limit = 0")
         self.connection.execute("ANALYZE")
 
