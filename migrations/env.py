@@ -54,6 +54,7 @@ HAND_WRITTEN_INDEXES = {
     "ix_leads_article_wait_order",
     "ix_lead_events_stay_order",
     "ix_leads_lost",
+    "ix_leads_condition_cohort",
 }
 
 
@@ -67,7 +68,7 @@ def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "index" and name and name.startswith("search_"):
         return False  # PostgreSQL trigram and full-text indexes (0005_performance)
     # An expression spelled differently per database (0011_hour_index), and PostgreSQL's
-    # report indexes (0012_postgres_report_indexes).
+    # report indexes (0012_postgres_report_indexes, 0014_condition_cohort_index).
     return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)
 
 
