@@ -27,7 +27,7 @@ def test_analyze_gives_the_planner_statistics_of_the_leads(app, runner):
             stat = db.session.execute(
                 text("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_leads_condition_created_at_id'")
             ).scalar_one()
-            assert stat.split()[:2] == ["30", "15"]  # 30 leads, two conditions: 15 each
+            assert stat.split()[:2] == ["30", "15"]  # 30 leads, two conditions: 15 a condition
         else:
             deadline = time.monotonic() + 5  # statistics reach the views within a second or so
             while _last_analyze() == before and time.monotonic() < deadline:
