@@ -102,7 +102,7 @@ class Match:
             return self.condition
         if not self.many:
             return _among(self.found)
-        if db.engine.dialect.name == "sqlite":
+        if _sqlite():
             # "+ 0" keeps SQLite from fetching every match by id: it walks the listing order
             # and keeps the leads whose id is among the matches.
             return (Lead.id + 0).in_(self.way.ids)

@@ -48,14 +48,7 @@ class ReportFilters:
 
 def lead_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
     """The period's leads (optionally of one condition), not merged into another."""
-    clauses = [
-        Lead.created_at >= filters.start,
-        Lead.created_at < filters.end,
-        Lead.merged_into_id.is_(None),
-    ]
-    if filters.condition:
-        clauses.append(Lead.condition_slug == filters.condition)
-    return clauses
+    return _scope(filters, Lead.created_at)
 
 
 def funnel_index_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
@@ -63,13 +56,13 @@ def funnel_index_scope(filters: ReportFilters) -> list[ColumnElement[bool]]:
     (``furthest_stage >= 0``, which no other query names) is repeated so the index may serve
     the query, and SQLite may not range-scan the period in another index (unary +). The
     index then yields the leads in condition order, starting at the chosen condition."""
-    period = unindexed(Lead.created_at)
-    clauses = [
-        period >= filters.start,
-        period < filters.end,
-        Lead.merged_into_id.is_(None),
-        Lead.furthest_stage >= literal(0, literal_execute=True),
-    ]
+    funnel_rows = Lead.furthest_stage >= literal(0, literal_execute=True)
+    return _scope(filters, unindexed(Lead.created_at), funnel_rows)
+
+
+def _scope(filters: ReportFilters, created_at, *also: ColumnElement[bool]):
+    clauses = [created_at >= filters.start, created_at < filters.end, Lead.merged_into_id.is_(None)]
+    clauses += also
     if filters.condition:
         clauses.append(Lead.condition_slug == filters.condition)
     return clauses
