@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from clinic.extensions import db
@@ -217,6 +217,64 @@ def test_hourly_counts_walk_the_hour_index_in_its_order(app):
         assert "TEMP B-TREE" not in every
         lupus = plan(queries.hourly_counts_query(replace(year, condition="lupus")))
         assert "TEMP B-TREE FOR GROUP BY" in lupus
+
+
+def test_long_periods_read_values_in_index_order_and_answer_as_short_ones(app, october):
+    """Past half a year SQLite reads speed to lead, by article, time in stage and lost reasons
+    from the indexes of migration 0015 that hold the values in order: the answers equal those
+    of a two-month period holding the same leads, and no statement sorts (SQLite would say
+    TEMP B-TREE) — the reads are what keeps three years of leads under half a second."""
+    with app.app_context():
+        year = ReportFilters(datetime(2026, 1, 1, tzinfo=NY), datetime(2027, 1, 1, tzinfo=NY))
+        autumn = ReportFilters(datetime(2026, 10, 1, tzinfo=NY), datetime(2026, 12, 1, tzinfo=NY))
+        calendar = calendar_from(app.config)
+
+        def answers(filters: ReportFilters) -> tuple:
+            return (
+                queries.speed_report(filters, calendar),
+                queries.by_article(filters),
+                discipline.time_in_stage(filters),
+                discipline.lost_reasons(filters),
+            )
+
+        statements: list[tuple[str, object]] = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            statements.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            long = answers(year)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        short = answers(autumn)
+        assert long == short
+        speed, _ = long[0]
+        assert (speed.contacted, speed.spread.median) == (5, 20 * 60)
+        assert set(long[2]) == {
+            "new",
+            "contacted",
+            "consult_booked",
+            "consult_done",
+            "treatment_booked",
+        }  # L1 went through every open stage
+        assert sum(count for _, count in long[3]) == 2
+        if db.engine.dialect.name != "sqlite":
+            return
+        read = " ".join(statement for statement, _ in statements)
+        for index in (
+            "ix_leads_owner_wait_order",
+            "ix_leads_article_wait_order",
+            "ix_lead_events_stay_order",
+            "ix_leads_lost",
+        ):
+            assert f"INDEXED BY {index}" in read
+        for statement, parameters in statements:
+            plan = db.session.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", tuple(parameters)
+            )
+            if "INDEXED BY" in statement and "lost_reason" not in statement:
+                assert "TEMP B-TREE" not in " ".join(row[-1] for row in plan), statement
 
 
 def test_speed_to_lead_median_p90_and_targets_in_business_time(app, october):

@@ -12,8 +12,8 @@ from clinic.automation.stale import count_stale_by_owner
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead, LeadEvent
-from clinic.reports.queries import ReportFilters, lead_scope, staff_names
-from clinic.reports.sql import unindexed
+from clinic.reports.queries import ReportFilters, is_long, lead_scope, staff_names
+from clinic.reports.sql import in_index, unindexed
 from clinic.reports.stats import OVERALL, Spread, spreads
 
 DAY_SECONDS = 86400.0
@@ -108,8 +108,9 @@ def time_in_stage(filters: ReportFilters) -> dict[str, Spread]:
     if filters.condition:
         found = spreads(_stays_of_leads(filters))
     else:
+        index = "ix_lead_events_stay_order" if is_long(filters) else None
         found = {
-            stage: spreads(_stays_by_cohort(filters, stage), grouped=False)[OVERALL]
+            stage: spreads(_stays_by_cohort(filters, stage), grouped=False, index=index)[OVERALL]
             for stage in OPEN_STATUSES
         }
     return {
@@ -123,15 +124,11 @@ def _stays_by_cohort(filters: ReportFilters, stage: str):
     """One stage's stays of the period's leads, from ``ix_lead_events_stays_by_cohort`` alone:
     each status change carries its lead's ``created_at`` (None once merged, so merged leads are
     left out as everywhere else in the reports)."""
-    return (
-        select(LeadEvent.stage_seconds.label("v"))
-        .where(
-            LeadEvent.kind == literal("status", literal_execute=True),
-            LeadEvent.from_status == stage,
-            LeadEvent.lead_created_at >= filters.start,
-            LeadEvent.lead_created_at < filters.end,
-        )
-        .subquery()
+    return select(LeadEvent.stage_seconds.label("v")).where(
+        LeadEvent.kind == literal("status", literal_execute=True),
+        LeadEvent.from_status == stage,
+        LeadEvent.lead_created_at >= filters.start,
+        LeadEvent.lead_created_at < filters.end,
     )
 
 
@@ -153,7 +150,6 @@ def _stays_of_leads(filters: ReportFilters):
             ),
         )
         .where(*lead_scope(filters))
-        .subquery()
     )
 
 
@@ -166,14 +162,14 @@ def in_days(spread: Spread) -> Spread:
 
 def lost_reasons(filters: ReportFilters) -> list[tuple[str | None, int]]:
     """Why leads of the period were lost, most common first."""
+    # 'lost' written into the SQL, so PostgreSQL's plan for it may read ix_leads_lost (whose
+    # WHERE names it) however often the statement runs prepared; SQLite is sent to it, as its
+    # planner prefers (status, created_at) and the table.
+    lost = select(Lead.lost_reason, func.count()).where(
+        *lead_scope(filters), Lead.status == literal("lost", literal_execute=True)
+    )
     rows = db.session.execute(
-        select(Lead.lost_reason, func.count())
-        # 'lost' written into the SQL, so PostgreSQL's plan for it may read ix_leads_lost
-        # (whose WHERE names it) however often the statement runs prepared.
-        .where(
-            *lead_scope(filters),
-            unindexed(Lead.status) == literal("lost", literal_execute=True),
-        )
+        in_index(lost, Lead, "ix_leads_lost")
         .group_by(Lead.lost_reason)
         .order_by(func.count().desc(), Lead.lost_reason)
     ).all()

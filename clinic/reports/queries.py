@@ -164,11 +164,12 @@ def speed_report(
     within each target, from one pass over the period's waits (two statements on PostgreSQL:
     stats.spreads says why); coordinators fastest median first."""
     wait = Lead.business_seconds_to_contact
-    rows = select(unindexed(Lead.owner_id).label("grp"), wait.label("v")).where(
-        *lead_scope(filters)
-    )
+    long = is_long(filters)
+    owner = Lead.owner_id if long else unindexed(Lead.owner_id)
+    rows = select(owner.label("grp"), wait.label("v")).where(*lead_scope(filters))
     targets = (15 * 60, 60 * 60, calendar.day_seconds)
-    found = spreads(rows.subquery(), overall=True, limits=targets)
+    index = "ix_leads_owner_wait_order" if long else None
+    found = spreads(rows, overall=True, limits=targets, index=index)
     every = found.pop(OVERALL)  # always there when overall is asked for
     summary = SpeedSummary(every.rows, every.count, every, *every.at_most)
     names = staff_names([owner_id for owner_id in found if owner_id])
@@ -206,12 +207,14 @@ def by_article(filters: ReportFilters) -> list[ArticleRow]:
     Sorted by booked consultations, then leads: the article that brings patients who book
     comes first.
     """
+    long = is_long(filters)
+    article = Lead.first_article if long else unindexed(Lead.first_article)
     rows = select(
-        unindexed(Lead.first_article).label("grp"),
+        article.label("grp"),
         Lead.business_seconds_to_contact.label("v"),
         (Lead.furthest_stage >= CONSULT_BOOKED).label("flag"),
     ).where(*lead_scope(filters))
-    found = spreads(rows.subquery())
+    found = spreads(rows, index="ix_leads_article_wait_order" if long else None)
     articles = [
         ArticleRow(path, spread.rows, spread.flagged, spread) for path, spread in found.items()
     ]

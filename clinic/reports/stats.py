@@ -6,8 +6,12 @@ period each can read its values already in order from an index of migration
 0012_postgres_report_indexes, leaving the sort nothing to do. SQLite has no percentile
 function, and numbering a year of values with a window function cost it a sort of 1–2 µs a row
 (0.6 s for 400,000 leads); reading the values as plain tuples and sorting them in Python takes
-half of that. Python interpolates between neighbours exactly as ``percentile_cont`` does, so
-both databases give the same answer.
+half of that. Over a long period SQLite reads them from an index of migration
+0015_sqlite_report_order that holds them in order: each group's whole numbers as one string,
+which Python parses and sorts in linear time (three years of speed to lead 0.74 -> 0.29 s), or
+one group's values walked to the two ranks a percentile needs (time in stage 0.85 -> 0.21 s).
+Python interpolates between neighbours exactly as ``percentile_cont`` does, so both databases
+give the same answer.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Subquery, func, literal, select
+from sqlalchemy import Integer, Select, Subquery, func, literal, select
 from sqlalchemy.dialects import postgresql
 
 from clinic.extensions import db
+from clinic.reports.sql import in_index
 
 PERCENTS = (50, 90)
 
@@ -55,9 +60,14 @@ class Spread:
 def percentile(ordered: list[float], percent: int) -> float:
     """``percentile_cont`` of sorted values: interpolated between the two nearest ranks."""
     low, remainder = divmod((len(ordered) - 1) * percent, 100)
-    value = ordered[low]
+    return _between(ordered[low : low + 2], remainder)
+
+
+def _between(neighbours: Sequence[float], remainder: int) -> float:
+    """The value ``remainder`` hundredths of the way from the first neighbour to the second."""
+    value = neighbours[0]
     if remainder:
-        value += (ordered[low + 1] - value) * remainder / 100
+        value += (neighbours[1] - value) * remainder / 100
     return float(value)
 
 
@@ -72,21 +82,31 @@ def spread_of(
 
 
 def spreads(
-    rows: Subquery,
+    rows: Select,
     *,
     grouped: bool = True,
     overall: bool = False,
     limits: Sequence[float] = (),
+    index: str | None = None,
 ) -> dict[object, Spread]:
-    """Each group's :class:`Spread` of ``rows.c.v`` (rows whose ``v`` is NULL are counted in
-    ``rows`` only), keyed by ``rows.c.grp``; with ``overall`` (or when not grouped) also the
-    spread of every row, keyed by :data:`OVERALL`. ``rows.c.flag``, when present, is a boolean
-    counted per group into ``flagged``; ``limits`` are counted in the same pass, each as the
-    values at most that limit (``at_most``).
+    """Each group's :class:`Spread` of the ``v`` column of ``rows`` (rows whose ``v`` is NULL
+    are counted in ``rows`` only), keyed by the ``grp`` column; with ``overall`` (or when not
+    grouped) also the spread of every row, keyed by :data:`OVERALL`. A ``flag`` column, when
+    present, is a boolean counted per group into ``flagged``; ``limits`` are counted in the
+    same pass, each as the values at most that limit (``at_most``).
+
+    ``index`` names one of SQLite's that holds the values of the same rows in order within
+    each group (grouped, the values must be whole numbers); given, over a long period, SQLite
+    reads them from it. PostgreSQL picks its own indexes.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        return _spreads_in_postgresql(rows, grouped, overall, limits)
-    return _spreads_in_python(rows, grouped, overall, limits)
+        return _spreads_in_postgresql(rows.subquery(), grouped, overall, limits)
+    if index is None:
+        return _spreads_in_python(rows.subquery(), grouped, overall, limits)
+    if not grouped:
+        return {OVERALL: _spread_by_rank(rows, index, limits)}
+    read = in_index(rows, rows.get_final_froms()[0], index)
+    return _spreads_concatenated(read.subquery(), overall, limits)
 
 
 def _spreads_in_postgresql(
@@ -166,3 +186,70 @@ def _spread_in_python(rows: Subquery, limits: Sequence[float]) -> Spread:
     ordered = [value for value in values if value is not None]
     ordered.sort()
     return spread_of(ordered, len(values), 0, limits)
+
+
+def _spreads_concatenated(
+    rows: Subquery, overall: bool, limits: Sequence[float]
+) -> dict[object, Spread]:
+    """Each group's whole numbers as one string, in the order of the index the rows are read
+    from: the driver makes one string a group instead of a tuple a value (0.35 µs each), and
+    sorting values that arrive in order takes linear time. The sort is still done, so a value
+    out of order costs time, never a wrong answer."""
+    flag = rows.c.get("flag")
+    query = select(
+        rows.c.grp,
+        func.count(),
+        func.sum(flag, type_=Integer()) if flag is not None else literal(0),
+        func.group_concat(rows.c.v),
+    ).group_by(rows.c.grp)
+    found: dict[object, Spread] = {}
+    groups: list[list[int]] = []
+    total = flagged_total = 0
+    for key, count, flagged, values in db.session.execute(query):
+        ordered = list(map(int, values.split(","))) if values else []
+        ordered.sort()
+        groups.append(ordered)
+        found[key] = spread_of(ordered, count, flagged or 0, limits)
+        total += count
+        flagged_total += flagged or 0
+    if overall:
+        # The groups' runs, each in order: sorting merges them.
+        every = [value for ordered in groups for value in ordered]
+        every.sort()
+        found[OVERALL] = spread_of(every, total, flagged_total, limits)
+    return found
+
+
+def _spread_by_rank(rows: Select, index: str, limits: Sequence[float]) -> Spread:
+    """One spread from counts and two short walks: the rows are counted (and their values at
+    most each limit) as the planner sees fit, then ``index`` is walked in value order from the
+    nearer end to the two values a percentile lies between, so nothing is read into Python.
+    The walk steps over the index's rows outside the period too, hence for long periods."""
+    counted = rows.subquery()
+    total, count, *at_most = db.session.execute(
+        select(
+            func.count(),
+            func.count(counted.c.v),
+            *(func.count().filter(counted.c.v <= limit) for limit in limits),
+        )
+    ).one()
+    if not count:
+        return Spread(rows=total, at_most=tuple(at_most))
+    walked = in_index(rows, rows.get_final_froms()[0], index).subquery()
+    median, p90 = (_percentile_walked(walked, count, percent) for percent in PERCENTS)
+    return Spread(count, median, p90, total, 0, tuple(at_most))
+
+
+def _percentile_walked(values: Subquery, count: int, percent: int) -> float:
+    """``percentile_cont`` of ``count`` values read in order from the end nearer its ranks."""
+    low, remainder = divmod((count - 1) * percent, 100)
+    high = low + 1 if remainder else low
+    value = values.c.v
+    if low <= count - 1 - high:
+        walk = select(value).where(value.is_not(None)).order_by(value).offset(low)
+        neighbours = list(db.session.scalars(walk.limit(high - low + 1)))
+    else:
+        walk = select(value).where(value.is_not(None)).order_by(value.desc())
+        walk = walk.offset(count - 1 - high).limit(high - low + 1)
+        neighbours = list(reversed(db.session.scalars(walk).all()))
+    return _between(neighbours, remainder)
