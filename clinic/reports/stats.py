@@ -221,10 +221,10 @@ def _spreads_concatenated(
 
 
 def _spread_by_rank(rows: Select, index: str, limits: Sequence[float]) -> Spread:
-    """One spread from counts and two short walks: the rows are counted (and their values at
-    most each limit) as the planner sees fit, then ``index`` is walked in value order from the
-    nearer end to the two values a percentile lies between, so nothing is read into Python.
-    The walk steps over the index's rows outside the period too, hence for long periods."""
+    """One spread from a count and a walk per percentile: the rows are counted (and their
+    values at most each limit) as the planner sees fit, then ``index`` is walked in value order
+    from the nearer end to the two values a percentile lies between; only those reach Python.
+    A walk steps over the index's rows outside the period too, hence for long periods only."""
     counted = rows.subquery()
     total, count, *at_most = db.session.execute(
         select(
