@@ -240,7 +240,6 @@ class LeadEvent(Base):
 
     __table_args__ = (
         Index("ix_lead_events_lead_id_created_at", "lead_id", "created_at"),
-        Index("ix_lead_events_kind_created_at", "kind", "created_at"),
         # Migration 0007_report_facts: a lead's stays in each stage, read without the table
         # (``kind`` listed for SQLite, as for the report indexes on leads).
         Index(
