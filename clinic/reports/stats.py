@@ -9,7 +9,7 @@ function, and numbering a year of values with a window function cost it a sort o
 half of that. Over a long period SQLite reads them from an index of migration
 0015_sqlite_report_order that holds them in order: each group's whole numbers as one string,
 which Python parses and sorts in linear time (three years of speed to lead 0.74 -> 0.29 s), or
-one group's values walked to the two ranks a percentile needs (time in stage 0.85 -> 0.21 s).
+one group's values walked to the two ranks a percentile needs (time in stage 0.85 -> 0.28 s).
 Python interpolates between neighbours exactly as ``percentile_cont`` does, so both databases
 give the same answer.
 """

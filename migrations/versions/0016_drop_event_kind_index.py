@@ -10,7 +10,7 @@ leads (6.8 million entries) building it took 11 of SQLite's 196 seconds of seedi
 
 Revision ID: 0016_drop_event_kind_index
 Revises: 0015_sqlite_report_order
-Create Date: 2026-11-30 19:10:00
+Create Date: 2026-11-30 19:00:00
 
 """
 
