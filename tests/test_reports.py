@@ -540,3 +540,21 @@ def test_a_bar_charts_axis_name_fits_however_few_the_bars(rows):
     middle = float(re.search(r'<text class="chart__axis-label" x="12.0" y="([\d.]+)"', svg)[1])
     half_name = 13 * 0.6 * len("Coordinator") / 2  # 13 px text, at most 0.6 em a letter
     assert middle - half_name >= 0 and middle + half_name <= height
+
+
+def test_a_bar_without_a_value_is_a_dash_not_a_bar_of_nothing():
+    """A coordinator who has contacted nobody has no median: the chart says so as the table
+    does, instead of drawing a bar of 0 minutes that reads as the fastest."""
+    svg = str(
+        charts.bar_chart(
+            "c",
+            "Median speed to lead by coordinator",
+            "Per coordinator",
+            [("Ann", 7.5), ("Unassigned", None)],
+            value_axis="Business minutes (median)",
+            category_axis="Coordinator",
+        )
+    )
+    assert svg.count('<rect class="chart__bar"') == 1
+    values = re.findall(r'<text class="chart__value"[^>]*>([^<]*)</text>', svg)
+    assert values == ["7.5", charts.NO_VALUE]

@@ -22,6 +22,7 @@ TOP = 16
 BOTTOM = 48
 LABEL_MAX = 38
 HEAT_LEVELS = 5
+NO_VALUE = "—"  # as the tables print a median of nothing
 
 _SVG = Markup(
     '<svg class="chart__svg" role="img" viewBox="0 0 {width} {height}" '
@@ -75,13 +76,14 @@ def bar_chart(
     chart_id: str,
     title: str,
     desc: str,
-    rows: Sequence[tuple[str, float]],
+    rows: Sequence[tuple[str, float | None]],
     *,
     value_axis: str,
     category_axis: str,
     value_text: Callable[[float], str] = _number,
 ) -> Markup:
-    """Horizontal bars, one per row, with the value printed at the end of each bar."""
+    """Horizontal bars, one per row, with the value printed at the end of each bar. A row
+    without a value (a median of nothing) gets no bar and the table's dash, not a bar of 0."""
     left, right = LABEL_WIDTH, WIDTH - 80
     plot_height = max(len(rows), 1) * (BAR_HEIGHT + BAR_GAP)
     # The category axis's name runs up the left edge: a chart of one or two bars is shorter
@@ -89,7 +91,7 @@ def bar_chart(
     # for all of it to show.
     half_name = _text_length(category_axis) / 2 + 4
     height = max(TOP + plot_height + BOTTOM, 2 * half_name)
-    ticks = _ticks(max((value for _, value in rows), default=0))
+    ticks = _ticks(max((value for _, value in rows if value is not None), default=0))
     scale = (right - left) / (ticks[-1] or 1)
     body = []
     for tick in ticks:
@@ -98,9 +100,12 @@ def bar_chart(
         body.append(_text(x, TOP + plot_height + 16, _number(tick), anchor="middle"))
     for index, (label, value) in enumerate(rows):
         y = TOP + index * (BAR_HEIGHT + BAR_GAP)
-        width = max(value * scale, 0)
         baseline = y + BAR_HEIGHT * 0.7
         body.append(_text(left - 8, baseline, _short(label), cls="chart__label", anchor="end"))
+        if value is None:
+            body.append(_text(left + 6, baseline, NO_VALUE, cls="chart__value"))
+            continue
+        width = max(value * scale, 0)
         body.append(_RECT.format(cls="chart__bar", x=left, y=y, w=width, h=BAR_HEIGHT))
         body.append(_text(left + width + 6, baseline, value_text(value), cls="chart__value"))
     body.append(_AXIS.format(x1=left, y1=TOP, x2=left, y2=TOP + plot_height))

@@ -79,6 +79,10 @@ def duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
@@ -202,7 +206,7 @@ def speed_section(ctx: ReportContext) -> list[ReportTable]:
             "chart-speed-owner",
             "Median speed to lead by coordinator",
             "Median business minutes from first inquiry to first contact, per coordinator.",
-            [(row.owner_name, (row.spread.median or 0) / 60) for row in people][:CHART_ROWS],
+            [(row.owner_name, _minutes(row.spread.median)) for row in people][:CHART_ROWS],
             value_axis="Business minutes (median)",
             category_axis="Coordinator",
             value_text=lambda value: duration(value * 60),
@@ -331,7 +335,7 @@ def stages_section(ctx: ReportContext) -> list[ReportTable]:
             "chart-stage",
             "Median days in each stage",
             "Median days leads spent in each stage before moving on, from the status history.",
-            [(STATUS_LABELS[s], stays.get(s, Spread()).median or 0) for s in OPEN_STATUSES],
+            [(STATUS_LABELS[s], stays.get(s, Spread()).median) for s in OPEN_STATUSES],
             value_axis="Days (median)",
             category_axis="Stage",
             value_text=lambda value: f"{value:.1f} d",
