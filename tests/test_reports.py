@@ -494,6 +494,22 @@ def test_presets_condition_filter_and_bad_dates(app, client, october):
     assert client.get("/staff/reports?format=csv&report=nonsense").status_code == 404
 
 
+def test_a_table_without_rows_says_why_instead_of_drawing_bare_axes(app, client, october):
+    """November holds one new lead and no lost one: the lost reasons say so in words, with no
+    chart of nothing; October's lost leads still get their chart."""
+    _signed_in(client)
+    november = "period=custom&date_from=2026-11-01&date_to=2026-11-30"
+    html = client.get(f"/staff/reports?section=stages&{november}").get_data(as_text=True)
+    assert "No lead of the period was marked lost." in html
+    assert 'id="chart-lost-title"' not in html
+    assert 'id="chart-stage-title"' in html
+    parser = _Tables()
+    parser.feed(html)
+    assert parser.tables["lost_reasons"][1:] == [["No lead of the period was marked lost."]]
+    october_html = client.get(f"/staff/reports?section=stages&{OCTOBER}").get_data(as_text=True)
+    assert 'id="chart-lost-title"' in october_html
+
+
 def test_reports_need_sign_in(client):
     response = client.get("/staff/reports")
     assert response.status_code == 302

@@ -35,6 +35,7 @@ class ReportTable:
     rows: list[list[str]]
     chart: Markup | None = None
     note: str = ""
+    empty: str = "No leads in this period."  # what the table says when it has no rows
 
 
 @dataclass
@@ -367,6 +368,7 @@ def stages_section(ctx: ReportContext) -> list[ReportTable]:
             value_axis="Leads",
             category_axis="Reason",
         ),
+        empty="No lead of the period was marked lost.",
     )
     return [time_table, lost_table]
 
