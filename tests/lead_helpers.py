@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 from itertools import count
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from clinic.extensions import db
 from clinic.leads import normalise
@@ -121,3 +121,11 @@ def signed_in(app, client, email: str, *, role: str = "coordinator", name: str =
         user = make_staff(email, name=name, role=role)
     assert sign_in(client, email).status_code == 302
     return user
+
+
+def search_index_bytes() -> bytes:
+    """Every byte SQLite's full-text indexes store (their FTS5 data tables)."""
+    rows = db.session.execute(
+        text("SELECT block FROM leads_fts_data UNION ALL SELECT block FROM search_messages_data")
+    ).scalars()
+    return b"".join(bytes(block) for block in rows if block is not None)

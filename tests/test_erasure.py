@@ -6,14 +6,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.erasure import TOMBSTONE, erase_lead
 from clinic.leads.intake import Attribution
 from clinic.models import Inquiry, Lead, OutboxMessage, utcnow
-from tests.lead_helpers import audit_rows, events_of, make_lead, signed_in, token_from
+from tests.lead_helpers import (
+    audit_rows,
+    events_of,
+    make_lead,
+    search_index_bytes,
+    signed_in,
+    token_from,
+)
 from tests.staff_helpers import make_staff
 
 
@@ -173,3 +180,22 @@ def test_unsent_messages_about_the_person_are_deleted(app, submit_inquiry):
         erase_lead(lead, None)
         db.session.commit()
         assert db.session.execute(queued).scalars().all() == []
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_erased_words_leave_sqlites_search_indexes(admin, compact):
+    """FTS5 hides a changed row's old words behind a tombstone but keeps them in the file; the
+    erasure rewrites the indexes without them (compact=False shows what it prevents)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's full-text indexes; PostgreSQL's old row versions go with VACUUM")
+    assert db.session.execute(text("PRAGMA secure_delete")).scalar_one() == 1
+    for n in range(20):
+        make_lead(f"Other Person {n}", message=f"A question about joint pain, number {n}.")
+    lead = person(message="Xylotrexate since Quorvaland.")
+    db.session.commit()
+    assert b"xylotrexate" in search_index_bytes() and b"quorvaland" in search_index_bytes()
+    erase_lead(lead, admin, compact=compact)
+    db.session.commit()
+    stored = search_index_bytes()
+    assert (b"xylotrexate" in stored, b"quorvaland" in stored) == (not compact, not compact)
+    assert b"question" in stored  # the other leads' words stay searchable

@@ -12,6 +12,7 @@ from clinic.extensions import db
 from clinic.leads.retention import PolicyAgeError, cutoff_for, purge_closed_leads
 from clinic.models import AuditEntry, Inquiry, Lead, OutboxMessage, utcnow
 from clinic.notify import outbox
+from tests.lead_helpers import search_index_bytes
 
 NOW = utcnow()
 LONG_AGO = NOW - timedelta(days=600)  # about 20 months
@@ -126,3 +127,20 @@ def test_month_arithmetic_keeps_to_real_dates():
     assert cutoff_for("18m", now) == datetime(2025, 2, 28, 12, 0, tzinfo=UTC)
     assert cutoff_for("2y", now) == datetime(2024, 8, 31, 12, 0, tzinfo=UTC)
     assert cutoff_for("90d", now) == now - timedelta(days=90)
+
+
+def test_purged_words_leave_sqlites_search_indexes(leads):
+    """The purge rewrites the full-text indexes once, after erasing every lead due."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's full-text indexes; PostgreSQL's old row versions go with VACUUM")
+    lead_id = add_lead("Quenby", "lost", LONG_AGO)
+    db.session.execute(
+        Inquiry.__table__.update()
+        .where(Inquiry.lead_id == lead_id)
+        .values(message="Zorbivex made my rash worse")
+    )
+    db.session.commit()
+    assert b"zorbivex" in search_index_bytes()
+    report = purge_closed_leads("18m", act=True, now=NOW)
+    assert lead_id in report.erased
+    assert b"zorbivex" not in search_index_bytes()

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from clinic import audit
 from clinic.extensions import db
+from clinic.leads.derived import compact_search
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
 from clinic.notify.outbox import forget_lead
 
@@ -62,14 +63,18 @@ def _tombstone(lead: Lead, now: datetime) -> None:
     lead.last_activity_at = now
 
 
-def erase_lead(lead: Lead, actor: StaffUser | None, now: datetime | None = None) -> Lead:
+def erase_lead(
+    lead: Lead, actor: StaffUser | None, now: datetime | None = None, *, compact: bool = True
+) -> Lead:
     """Replace the person's name, contact details and messages with a tombstone.
 
     The lead keeps its id, dates, status, condition and source so reports still add up, and
     the intake no longer matches it, so a later inquiry from the same address starts a new
     lead. Leads merged into this one are erased with it, and messages about them that have not
     left yet are deleted (they hold the address). Erasing twice changes nothing.
-    ``actor`` None means the system did it (the retention purge).
+    ``actor`` None means the system did it (the retention purge). The search indexes are then
+    rewritten without the old words (derived.compact_search); ``compact=False`` leaves that to
+    a caller erasing many leads, to do once at the end.
     """
     if lead.erased_at is not None:
         return lead
@@ -120,4 +125,6 @@ def erase_lead(lead: Lead, actor: StaffUser | None, now: datetime | None = None)
             detail="personal details erased" if member is lead else f"erased with lead {lead.id}",
         )
     db.session.flush()
+    if compact:
+        compact_search(db.session)
     return lead

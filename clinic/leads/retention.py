@@ -15,6 +15,7 @@ from sqlalchemy import select
 from clinic import audit
 from clinic.database import write_transaction
 from clinic.extensions import db
+from clinic.leads.derived import compact_search
 from clinic.leads.erasure import erase_lead
 from clinic.leads.pipeline import CLOSED_STATUSES
 from clinic.models import Lead, utcnow
@@ -101,12 +102,13 @@ def purge_closed_leads(age: str, *, act: bool, now: datetime | None = None) -> P
             ).scalar_one_or_none()
             if lead is None:
                 continue
-            erase_lead(lead, None, now=now)
+            erase_lead(lead, None, now=now, compact=False)
             for member_id in _group_ids(lead.id):
                 forget_lead(member_id)
             report.erased.append(lead_id)
     if report.erased:
         with write_transaction():
+            compact_search(db.session)  # once for all of them: it rewrites the whole index
             audit.record(
                 "retention_purge",
                 actor_email="system",
