@@ -3,6 +3,7 @@ records it, and the same person writing again starts a new lead."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -147,6 +148,30 @@ def test_admin_erases_from_the_lead_record_after_confirming(app, client):
     assert "The person&#39;s details were erased." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Lead, lead_id).name == TOMBSTONE
+
+
+def test_erasing_from_the_record_leaves_the_words_in_neither_sqlite_file(app, client):
+    """The database file and its write-ahead log, read as bytes after the admin's erasure: the
+    person's name and message words are in neither (the log held copies until emptied)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        pytest.skip("SQLite's files; PostgreSQL's old row versions go with VACUUM")
+    signed_in(app, client, "admin@clinic.test", role="admin")
+    with app.app_context():
+        lead_id = make_lead("Quillon Varnekst", message="Since Zentravil my lupus flared").id
+        path = db.engine.url.database
+
+    def stored() -> bytes:
+        log = f"{path}-wal"
+        return open(path, "rb").read() + (open(log, "rb").read() if os.path.exists(log) else b"")
+
+    assert b"Zentravil" in stored()  # written, here or in the log
+    confirm = client.get(f"/staff/leads/{lead_id}/erase").get_data(as_text=True)
+    client.post(f"/staff/leads/{lead_id}/erase", data={"csrf_token": token_from(confirm)})
+    with app.app_context():
+        assert db.session.get(Lead, lead_id).erased_at is not None
+    found = stored()
+    for word in (b"Zentravil", b"zentravil", b"Quillon", b"Varnekst", b"varnekst"):
+        assert word not in found, word
 
 
 def test_erasure_needs_csrf(app, client):

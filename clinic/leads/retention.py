@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from clinic import audit
-from clinic.database import write_transaction
+from clinic.database import truncate_sqlite_log, write_transaction
 from clinic.extensions import db
 from clinic.leads.derived import compact_search
 from clinic.leads.erasure import erase_lead
@@ -115,6 +115,7 @@ def purge_closed_leads(age: str, *, act: bool, now: datetime | None = None) -> P
                 detail=f"erased {len(report.erased)} closed lead(s) inactive since before "
                 f"{report.cutoff:%Y-%m-%d} (policy {age})",
             )
+        truncate_sqlite_log()  # the log still holds the pages as they were
     return report
 
 

@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from clinic import audit
-from clinic.database import write_transaction
+from clinic.database import truncate_sqlite_log, write_transaction
 from clinic.extensions import db
 from clinic.leads import actions, inbox
 from clinic.leads.erasure import erase_lead
@@ -259,6 +259,7 @@ def erase(lead_id: int):
             abort(404)
         already = lead.erased_at is not None
         erase_lead(lead, actor)
+    truncate_sqlite_log()  # the log still holds the pages as they were
     flash(
         "This lead's personal details were already erased."
         if already
