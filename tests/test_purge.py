@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -144,3 +145,8 @@ def test_purged_words_leave_sqlites_search_indexes(leads):
     report = purge_closed_leads("18m", act=True, now=NOW)
     assert lead_id in report.erased
     assert b"zorbivex" not in search_index_bytes()
+    path = db.engine.url.database
+    if path and os.path.exists(path):  # the suite's database file, and its emptied log
+        log = f"{path}-wal"
+        stored = open(path, "rb").read() + (open(log, "rb").read() if os.path.exists(log) else b"")
+        assert b"Zorbivex" not in stored and b"zorbivex" not in stored
