@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from itertools import count
+from pathlib import Path
 
 from sqlalchemy import select, text
 
@@ -129,3 +130,12 @@ def search_index_bytes() -> bytes:
         text("SELECT block FROM leads_fts_data UNION ALL SELECT block FROM search_messages_data")
     ).scalars()
     return b"".join(bytes(block) for block in rows if block is not None)
+
+
+def database_file_bytes() -> bytes | None:
+    """The SQLite database file and its write-ahead log, as stored; None for any other
+    database."""
+    if db.engine.dialect.name != "sqlite" or not db.engine.url.database:
+        return None
+    files = [Path(db.engine.url.database), Path(f"{db.engine.url.database}-wal")]
+    return b"".join(file.read_bytes() for file in files if file.exists())

@@ -3,7 +3,6 @@ records it, and the same person writing again starts a new lead."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from clinic.leads.intake import Attribution
 from clinic.models import Inquiry, Lead, OutboxMessage, utcnow
 from tests.lead_helpers import (
     audit_rows,
+    database_file_bytes,
     events_of,
     make_lead,
     search_index_bytes,
@@ -158,18 +158,12 @@ def test_erasing_from_the_record_leaves_the_words_in_neither_sqlite_file(app, cl
     signed_in(app, client, "admin@clinic.test", role="admin")
     with app.app_context():
         lead_id = make_lead("Quillon Varnekst", message="Since Zentravil my lupus flared").id
-        path = db.engine.url.database
-
-    def stored() -> bytes:
-        log = f"{path}-wal"
-        return open(path, "rb").read() + (open(log, "rb").read() if os.path.exists(log) else b"")
-
-    assert b"Zentravil" in stored()  # written, here or in the log
+        assert b"Zentravil" in database_file_bytes()  # written, in the file or its log
     confirm = client.get(f"/staff/leads/{lead_id}/erase").get_data(as_text=True)
     client.post(f"/staff/leads/{lead_id}/erase", data={"csrf_token": token_from(confirm)})
     with app.app_context():
         assert db.session.get(Lead, lead_id).erased_at is not None
-    found = stored()
+        found = database_file_bytes()
     for word in (b"Zentravil", b"zentravil", b"Quillon", b"Varnekst", b"varnekst"):
         assert word not in found, word
 

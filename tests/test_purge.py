@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from clinic.extensions import db
 from clinic.leads.retention import PolicyAgeError, cutoff_for, purge_closed_leads
 from clinic.models import AuditEntry, Inquiry, Lead, OutboxMessage, utcnow
 from clinic.notify import outbox
-from tests.lead_helpers import search_index_bytes
+from tests.lead_helpers import database_file_bytes, search_index_bytes
 
 NOW = utcnow()
 LONG_AGO = NOW - timedelta(days=600)  # about 20 months
@@ -145,8 +144,5 @@ def test_purged_words_leave_sqlites_search_indexes(leads):
     report = purge_closed_leads("18m", act=True, now=NOW)
     assert lead_id in report.erased
     assert b"zorbivex" not in search_index_bytes()
-    path = db.engine.url.database
-    if path and os.path.exists(path):  # the suite's database file, and its emptied log
-        log = f"{path}-wal"
-        stored = open(path, "rb").read() + (open(log, "rb").read() if os.path.exists(log) else b"")
-        assert b"Zorbivex" not in stored and b"zorbivex" not in stored
+    stored = database_file_bytes()  # the suite's database file and its emptied log
+    assert b"Zorbivex" not in stored and b"zorbivex" not in stored
