@@ -68,6 +68,15 @@ def _scope(filters: ReportFilters, created_at, *also: ColumnElement[bool]):
     return clauses
 
 
+def in_order(filters: ReportFilters, group, index: str) -> tuple[ColumnElement, str | None]:
+    """The grouping column and SQLite index for :func:`stats.spreads`: over a long period the
+    values are read in ``index``'s order, grouped by the column as it is; over a short one
+    from the period's range, grouped after reading (SQLite's unary +, see ``unindexed``)."""
+    if is_long(filters):
+        return group, index
+    return unindexed(group), None
+
+
 def is_long(filters: ReportFilters) -> bool:
     """Whether the period is long enough (over half a year) that walking ix_leads_funnel
     whole, in its order, beats range-scanning the period and sorting or hashing it."""
@@ -164,11 +173,9 @@ def speed_report(
     within each target, from one pass over the period's waits (two statements on PostgreSQL:
     stats.spreads says why); coordinators fastest median first."""
     wait = Lead.business_seconds_to_contact
-    long = is_long(filters)
-    owner = Lead.owner_id if long else unindexed(Lead.owner_id)
+    owner, index = in_order(filters, Lead.owner_id, "ix_leads_owner_wait_order")
     rows = select(owner.label("grp"), wait.label("v")).where(*lead_scope(filters))
     targets = (15 * 60, 60 * 60, calendar.day_seconds)
-    index = "ix_leads_owner_wait_order" if long else None
     found = spreads(rows, overall=True, limits=targets, index=index)
     every = found.pop(OVERALL)  # always there when overall is asked for
     summary = SpeedSummary(every.rows, every.count, every, *every.at_most)
@@ -207,14 +214,13 @@ def by_article(filters: ReportFilters) -> list[ArticleRow]:
     Sorted by booked consultations, then leads: the article that brings patients who book
     comes first.
     """
-    long = is_long(filters)
-    article = Lead.first_article if long else unindexed(Lead.first_article)
+    article, index = in_order(filters, Lead.first_article, "ix_leads_article_wait_order")
     rows = select(
         article.label("grp"),
         Lead.business_seconds_to_contact.label("v"),
         (Lead.furthest_stage >= CONSULT_BOOKED).label("flag"),
     ).where(*lead_scope(filters))
-    found = spreads(rows, index="ix_leads_article_wait_order" if long else None)
+    found = spreads(rows, index=index)
     articles = [
         ArticleRow(path, spread.rows, spread.flagged, spread) for path, spread in found.items()
     ]

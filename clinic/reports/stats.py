@@ -103,10 +103,10 @@ def spreads(
         return _spreads_in_postgresql(rows.subquery(), grouped, overall, limits)
     if index is None:
         return _spreads_in_python(rows.subquery(), grouped, overall, limits)
+    in_order = in_index(rows, rows.get_final_froms()[0], index)
     if not grouped:
-        return {OVERALL: _spread_by_rank(rows, index, limits)}
-    read = in_index(rows, rows.get_final_froms()[0], index)
-    return _spreads_concatenated(read.subquery(), overall, limits)
+        return {OVERALL: _spread_by_rank(rows, in_order, limits)}
+    return _spreads_concatenated(in_order.subquery(), overall, limits)
 
 
 def _spreads_in_postgresql(
@@ -220,11 +220,12 @@ def _spreads_concatenated(
     return found
 
 
-def _spread_by_rank(rows: Select, index: str, limits: Sequence[float]) -> Spread:
-    """One spread from a count and a walk per percentile: the rows are counted (and their
-    values at most each limit) as the planner sees fit, then ``index`` is walked in value order
-    from the nearer end to the two values a percentile lies between; only those reach Python.
-    A walk steps over the index's rows outside the period too, hence for long periods only."""
+def _spread_by_rank(rows: Select, in_order: Select, limits: Sequence[float]) -> Spread:
+    """One spread from a count and a walk per percentile: ``rows`` are counted (and their
+    values at most each limit) as the planner sees fit, then the same rows read from an index
+    (``in_order``) are walked in value order from the nearer end to the two values a percentile
+    lies between; only those reach Python. A walk steps over the index's rows outside the
+    period too, hence for long periods only."""
     counted = rows.subquery()
     total, count, *at_most = db.session.execute(
         select(
@@ -235,7 +236,7 @@ def _spread_by_rank(rows: Select, index: str, limits: Sequence[float]) -> Spread
     ).one()
     if not count:
         return Spread(rows=total, at_most=tuple(at_most))
-    walked = in_index(rows, rows.get_final_froms()[0], index).subquery()
+    walked = in_order.subquery()
     median, p90 = (_percentile_walked(walked, count, percent) for percent in PERCENTS)
     return Spread(count, median, p90, total, 0, tuple(at_most))
 
