@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install migrate content browser-deps serve clean
+.PHONY: run test lint install migrate content browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,13 @@ migrate: install
 content: migrate
 	$(FLASK) content sync
 
+# Links the app prints or emails (the demo admin's sign-in page) point at this server unless
+# CLINIC_PUBLIC_URL says otherwise.
+SERVE_URL = CLINIC_PUBLIC_URL="$${CLINIC_PUBLIC_URL:-http://$(HOST):$(PORT)}"
+
 run: content
-	$(FLASK) users ensure-demo-admin
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(SERVE_URL) $(FLASK) users ensure-demo-admin
+	$(SERVE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
