@@ -174,7 +174,7 @@ STAFF_PAGES = [
 
 def test_staff_pages_are_accessible(open_page, app, staff, seeded_leads):
     """Every staff page an admin sees: one h1, lang, the skip link and no sideways scrolling at
-    1280 and 768 px; axe at 1280 px."""
+    1280, 768 and 375 px; axe at 1280 px."""
     missing = [endpoint for *_, endpoint in STAFF_PAGES if endpoint not in app.view_functions]
     page = open_page(viewport=DESKTOP)
     sign_in(page, ADMIN_EMAIL)
@@ -183,7 +183,7 @@ def test_staff_pages_are_accessible(open_page, app, staff, seeded_leads):
     for name, path, endpoint in STAFF_PAGES:
         if endpoint in missing:
             continue
-        for viewport in (DESKTOP, TABLET):
+        for viewport in (DESKTOP, TABLET, PHONE):
             page.set_viewport_size(viewport)
             response = page.goto(path.format(lead=lead_id))
             label = f"{name} at {viewport['width']}px"

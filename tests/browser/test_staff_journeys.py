@@ -18,7 +18,10 @@ from tests.browser.conftest import (
     ADMIN_EMAIL,
     COORDINATOR_EMAIL,
     DESKTOP,
+    PHONE,
     TABLET,
+    axe_violations,
+    describe_violations,
     no_horizontal_scroll,
     screenshot,
     sign_in,
@@ -189,6 +192,45 @@ def test_inbox_select_all_and_bulk_assign_by_keyboard(open_page, app, staff, see
             db.session.execute(select(Lead.owner_id).where(Lead.status == "new")).scalars().all()
         )
         assert owners == [staff["admin"].id] * 2
+
+
+def test_inbox_on_a_phone_shows_leads_as_cards_with_the_filters_folded(
+    open_page, staff, seeded_leads
+):
+    """On a phone the leads come first: the filters fold away until asked for (or while some
+    are set), and each lead is a card whose facts say what they are without column headers."""
+    page = open_page(viewport=PHONE)
+    sign_in(page, ADMIN_EMAIL)
+    page.goto("/staff/leads")
+    search = page.get_by_label("Search", exact=True)
+    expect(search).to_be_hidden()
+    first_card = page.locator("tbody tr").first
+    expect(first_card.get_by_role("link", name="Maria Delgado")).to_be_in_viewport()
+    expect(first_card).to_contain_text("Owner: Unassigned")
+    expect(first_card).to_contain_text("Source: direct")
+    for words in ("Owner:", "Source:", "Attempts:"):
+        expect(first_card.get_by_text(words)).to_be_visible()
+    expect(first_card.get_by_text("Next follow-up")).to_be_hidden()  # none set: left out
+    box = first_card.bounding_box()
+    assert box["width"] <= PHONE["width"]
+    assert no_horizontal_scroll(page)[0] <= PHONE["width"]
+    expect(page.get_by_role("checkbox", name="Select all leads on this page")).to_be_visible()
+    screenshot(page, "staff-inbox-phone", full_page=False)
+    violations = axe_violations(page)
+    assert not violations, describe_violations(violations)
+
+    page.get_by_text("Search and filters").click()
+    search.fill("okafor")
+    page.get_by_role("button", name="Show leads").click()
+    expect(page.get_by_label("Search", exact=True)).to_have_value("okafor")  # open: filtered
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_contain_text("James Okafor")
+
+    page.set_viewport_size(DESKTOP)  # wider than a phone the table has its headers again
+    page.goto("/staff/leads")
+    expect(page.get_by_label("Search", exact=True)).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Owner")).to_be_visible()
+    expect(page.locator("tbody tr").first.get_by_text("Owner:")).to_be_hidden()
 
 
 def test_staff_sign_in_works_without_javascript(open_page, staff):

@@ -3,7 +3,8 @@
  *
  * - Error summary: focus moves to it after a failed submission, so screen readers announce it
  *   first; its links move focus into the field they name (a plain #anchor only scrolls).
- * - Inbox: a "select all on this page" checkbox at the top of the selection column.
+ * - Inbox: a "select all on this page" checkbox at the top of the selection column; on a phone
+ *   the filters fold away until asked for, unless some are set.
  * - Forms with data-confirm="question" ask before they are sent.
  * - Lead record: a "Print this record" button (the print stylesheet does the rest).
  *
@@ -59,6 +60,12 @@
       all.className = "select-all";
       all.setAttribute("aria-label", "Select all leads on this page");
       headerCell.insertBefore(all, headerCell.firstChild);
+      // Where the inbox is cards (phones) the box has no column above it: say what it does.
+      var words = document.createElement("label");
+      words.className = "select-all-label";
+      words.htmlFor = all.id;
+      words.textContent = "Select all leads on this page";
+      headerCell.insertBefore(words, all.nextSibling);
 
       function refresh() {
         var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; });
@@ -97,7 +104,23 @@
     heading.appendChild(button);
   }
 
+  function foldFiltersOnPhones() {
+    var panel = document.querySelector("details.filter-panel");
+    var phone = window.matchMedia && window.matchMedia("(max-width: 47.99rem)");
+    if (!panel || !phone) {
+      return;
+    }
+    // Folded on a phone while no filter is set, so the leads come first; always open wider,
+    // where the toggle is hidden and could not open it again.
+    function fit() {
+      panel.open = !phone.matches || panel.hasAttribute("data-filters-set");
+    }
+    fit();
+    phone.addEventListener("change", fit);
+  }
+
   function start() {
+    foldFiltersOnPhones();
     enhanceErrorSummary();
     enhanceSelectAll();
     enhanceConfirmations();
