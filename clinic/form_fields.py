@@ -1,15 +1,20 @@
-"""WTForms' select field with options written directly instead of attribute by attribute.
+"""Fields WTForms has no ready-made widget for.
 
-The stock widget builds each ``<option>`` through ``html_params`` (sorting and escaping a dict
-of attributes per option). The inbox renders about sixty options on every page view (filters
-and bulk actions), and that was a tenth of the page's time. The markup is the same.
+``SelectField``: options written directly instead of attribute by attribute. The stock widget
+builds each ``<option>`` through ``html_params`` (sorting and escaping a dict of attributes per
+option). The inbox renders about sixty options on every page view (filters and bulk actions),
+and that was a tenth of the page's time. The markup is the same.
+
+``CheckboxesField``: a choice of several shown as a group of checkboxes. A multiple-select list
+box hides options below its fold and needs Ctrl-click to pick more than one.
 """
 
 from __future__ import annotations
 
 from markupsafe import Markup
 from wtforms import SelectField as _SelectField
-from wtforms.widgets import Select
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, Select
 
 # Markup.format escapes what it fills in (the value and the label), as html_params does.
 _OPTION = Markup('<option value="{}">{}</option>')
@@ -28,3 +33,9 @@ class QuickSelect(Select):
 
 class SelectField(_SelectField):
     widget = QuickSelect()
+
+
+class CheckboxesField(SelectMultipleField):
+    """Rendered by the shared form macro as a fieldset of checkboxes, like a radio group."""
+
+    option_widget = CheckboxInput()

@@ -154,11 +154,19 @@ def test_admin_saves_a_rule_and_coordinators_are_refused(app, client):
     assert sign_in(client, "admin@clinic.test").status_code == 302
     page = client.get("/staff/automation").get_data(as_text=True)
     token = csrf_token_from(page)
+    # The team is a group of checkboxes (a multiple-select box hid options and needed Ctrl).
+    assert f'name="rule-members" type="checkbox" value="{neuro_id}">' in page
     missing = client.post(
         "/staff/automation/rules", data={"csrf_token": token, "rule-condition": "lupus"}
     )
     assert missing.status_code == 400
     assert "Choose at least one coordinator for this condition." in missing.get_data(as_text=True)
+    no_condition = client.post(
+        "/staff/automation/rules", data={"rule-csrf_token": token, "rule-members": [str(neuro_id)]}
+    ).get_data(as_text=True)
+    assert "Choose a condition." in no_condition
+    ticked = f'<input checked id="rule-members-1" name="rule-members" type="checkbox" value="{neuro_id}">'
+    assert ticked in no_condition  # what was ticked stays ticked
     saved = client.post(
         "/staff/automation/rules",
         data={

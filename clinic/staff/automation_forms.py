@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
@@ -14,12 +13,12 @@ from wtforms.validators import InputRequired, Length
 
 from clinic.automation.reply_templates import BODY_MAX, CHANNELS, SUBJECT_MAX, TITLE_MAX
 from clinic.automation.webhooks import EVENT_TYPES
-from clinic.form_fields import SelectField
+from clinic.form_fields import CheckboxesField, SelectField
 
 
 class RuleForm(FlaskForm):
     condition = SelectField("Condition", validators=[InputRequired("Choose a condition.")])
-    members = SelectMultipleField(
+    members = CheckboxesField(
         "Coordinators who take these leads",
         coerce=int,
         description="New leads about this condition go round-robin among these people.",
@@ -36,7 +35,7 @@ class WebhookForm(FlaskForm):
         validators=[InputRequired("Enter the address events are sent to."), Length(max=500)],
         description="https:// only (http:// is accepted for a receiver on this machine).",
     )
-    events = SelectMultipleField("Events", choices=list(EVENT_TYPES.items()))
+    events = CheckboxesField("Events", choices=list(EVENT_TYPES.items()))
     include_personal_data = BooleanField(
         "Include personal data (name, email, phone, condition)",
         description="Leave unticked unless the receiving system is covered by your privacy "
