@@ -165,7 +165,7 @@ def test_admin_saves_a_rule_and_coordinators_are_refused(app, client):
         "/staff/automation/rules", data={"rule-csrf_token": token, "rule-members": [str(neuro_id)]}
     ).get_data(as_text=True)
     assert "Choose a condition." in no_condition
-    ticked = f'<input checked id="rule-members-1" name="rule-members" type="checkbox" value="{neuro_id}">'
+    ticked = f'checked id="rule-members-1" name="rule-members" type="checkbox" value="{neuro_id}"'
     assert ticked in no_condition  # what was ticked stays ticked
     saved = client.post(
         "/staff/automation/rules",
