@@ -223,3 +223,23 @@ def test_print_stylesheet_shows_the_record_not_the_controls(open_page, staff, se
     pdf = page.pdf(format="Letter")
     assert pdf.startswith(b"%PDF")
     screenshot(page, "print-lead-record")
+
+
+def test_report_chart_on_a_phone_keeps_readable_labels_and_scrolls_in_its_box(
+    open_page, staff, seeded_leads
+):
+    """Shrunk to a 375 px screen, the 720-unit chart's labels were 6 px high; it keeps a
+    readable size instead and scrolls sideways inside its own focusable box, not the page."""
+    page = open_page(viewport=PHONE)
+    sign_in(page, ADMIN_EMAIL)
+    page.goto("/staff/reports?section=speed")
+    chart = page.get_by_role("figure", name="Speed to lead: chart")
+    expect(chart).to_be_visible()
+    label_height = chart.locator("text.chart__label").first.bounding_box()["height"]
+    assert label_height >= 9, f"chart labels {label_height:.1f} px high"
+    scroll_width, client_width = chart.evaluate("box => [box.scrollWidth, box.clientWidth]")
+    assert scroll_width > client_width
+    assert no_horizontal_scroll(page)[0] <= PHONE["width"]
+    chart.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("box => box.scrollLeft > 0", arg=chart.element_handle())
