@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from clinic.automation import assignment
 from clinic.automation.stale import count_stale, is_stale
@@ -63,6 +63,40 @@ def test_every_automatic_assignment_is_a_system_event(auto):
     assert event.actor_id is None
     assert event.body.startswith("Assigned to Casey automatically")
     assert db.session.get(Lead, lead.id).owner_id == person.id
+
+
+def test_a_first_time_persons_lead_is_written_already_assigned(auto):
+    """Chosen before the insert: the lead's row never holds 'unassigned', its timeline has the
+    inquiry then the assignment, and the status-tab counts name the owner only."""
+    person = make_staff("c@clinic.test", name="Casey")
+    statements = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        lead_id = record_inquiry(InquiryData("Ana Lima", "ana@example.com", None, "lupus")).lead_id
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE LEADS")]
+    assert db.session.get(Lead, lead_id).owner_id == person.id
+    kinds = db.session.execute(
+        select(LeadEvent.kind).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
+    ).scalars()
+    assert list(kinds) == ["inquiry", "assign"]
+    counts = db.session.execute(
+        text("SELECT owner_key, leads FROM lead_counts WHERE status = 'new' AND leads > 0")
+    ).all()
+    assert [tuple(row) for row in counts] == [(person.id, 1)]
+
+
+def test_without_anyone_active_a_new_lead_waits_unassigned(auto):
+    make_staff("c@clinic.test", name="Casey").active = False
+    db.session.commit()
+    lead = _write(1)
+    assert lead.owner_id is None
+    assert not db.session.execute(select(LeadEvent).where(LeadEvent.kind == "assign")).all()
 
 
 def test_condition_rule_routes_to_its_team_and_falls_back_when_team_is_away(auto):

@@ -158,6 +158,21 @@ def test_status_changes_and_assignments_are_sent(ctx, receiver):
     assert events[1]["data"]["previous_owner_id"] is None
 
 
+def test_an_automatically_assigned_new_lead_is_announced_created_then_assigned(app, ctx, receiver):
+    app.config["CLINIC_AUTO_ASSIGN"] = True
+    coordinator = make_staff("c@clinic.test", name="Casey")
+    _endpoint(receiver.url, events=["lead.created", "lead.assigned"])
+    lead = _inquiry()
+    db.session.commit()
+    outbox.send_due()
+    events = [json.loads(request["body"]) for request in receiver.requests]
+    assert [event["type"] for event in events] == ["lead.created", "lead.assigned"]
+    # The lead is written with its owner, so both events show it.
+    assert [event["data"]["lead"]["owner_id"] for event in events] == [coordinator.id] * 2
+    assert events[1]["data"]["created"] is True
+    assert {event["data"]["lead"]["id"] for event in events} == {lead.id}
+
+
 def test_receiver_outage_is_retried_with_backoff_and_delivered_once(ctx):
     port = free_port()
     url = f"http://127.0.0.1:{port}/hooks/clinic"

@@ -7,6 +7,7 @@ webhook endpoints as ``lead.assigned``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, text
@@ -86,6 +87,28 @@ def next_in_turn(pool: str, people: list[StaffUser]) -> StaffUser:
     return chosen
 
 
+@dataclass(frozen=True)
+class Turn:
+    """Who is next for a new lead, and by which pool (for the timeline's words)."""
+
+    owner: StaffUser
+    how: str  # "round-robin", or "rule for <condition>"
+
+    def note(self, previous: StaffUser | None = None) -> str:
+        was = f"was {previous.name}, now deactivated" if previous else "was unassigned"
+        return f"Assigned to {self.owner.name} automatically ({self.how}; {was})"
+
+
+def take_turn(condition_slug: str) -> Turn | None:
+    """The next person in turn for a lead about this condition, the pool's turn moved on to
+    them; None when nobody active can take it."""
+    pool, people = pool_for(condition_slug)
+    if not people:
+        return None
+    how = "round-robin" if pool == EVERYONE else f"rule for {condition_slug}"
+    return Turn(next_in_turn(pool, people), how)
+
+
 def _keeps_owner(lead: Lead) -> bool:
     if lead.owner_id is None:
         return False
@@ -104,20 +127,13 @@ def assign_new_lead(
     now = now or utcnow()
     if _keeps_owner(lead):
         return None
-    pool, people = pool_for(lead.condition_slug)
-    if not people:
+    turn = take_turn(lead.condition_slug)
+    if turn is None:
         return None
-    owner = next_in_turn(pool, people)
     previous = db.session.get(StaffUser, lead.owner_id) if lead.owner_id else None
-    lead.owner_id = owner.id
-    how = "round-robin" if pool == EVERYONE else f"rule for {lead.condition_slug}"
-    was = f"was {previous.name}, now deactivated" if previous else "was unassigned"
+    lead.owner_id = turn.owner.id
     event = LeadEvent(
-        lead_id=lead.id,
-        created_at=now,
-        actor_id=None,
-        kind="assign",
-        body=f"Assigned to {owner.name} automatically ({how}; {was})",
+        lead_id=lead.id, created_at=now, actor_id=None, kind="assign", body=turn.note(previous)
     )
     db.session.add(event)
     emit_lead_event("lead.assigned", lead, now=now, created=created_lead)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from clinic.automation.intake import after_inquiry_recorded
+from clinic.automation.intake import after_inquiry_recorded, owner_for_new_lead
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.leads import normalise
@@ -202,13 +202,16 @@ def _inquiry_values(data: InquiryData, key: str, contact: dict, now: datetime) -
     }
 
 
-def _insert_new_lead(inquiry: dict, contact: dict, source: str, now: datetime) -> int:
-    """A lead for a first-time person, inserted as a plain row; returns its id.
+def _insert_new_lead(
+    inquiry: dict, contact: dict, source: str, now: datetime, owner_id: int | None
+) -> int:
+    """A lead for a first-time person, inserted as a plain row with its owner; returns its id.
 
     Without the ORM its report facts are set here: the first inquiry's attribution, and 'new'
     as the furthest stage reached.
     """
     values = {
+        "owner_id": owner_id,
         **_latest_details(inquiry, contact, now),
         **first_touch(inquiry["utm_campaign"], inquiry["submitted_from"], inquiry["landing_page"]),
         "created_at": now,
@@ -306,10 +309,13 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
                 return existing
             _lock_identity([k for k in (contact["email_key"], contact["digits"]) if k])
             lead = _find_existing_lead(contact["email_key"], contact["digits"])
-            created = lead is None
+            created, turn = lead is None, None
             if lead is None:
                 source = data.attribution.source()
-                lead_id, reopened_from = _insert_new_lead(inquiry, contact, source, now), None
+                turn = owner_for_new_lead(data.condition_slug)
+                owner_id = turn.owner.id if turn else None
+                lead_id = _insert_new_lead(inquiry, contact, source, now, owner_id)
+                reopened_from = None
             else:
                 lead_id, reopened_from = (
                     lead.id,
@@ -317,7 +323,9 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
                 )
             inquiry_id = _insert_inquiry(lead_id, inquiry, now)
             queue_inquiry_notifications(lead_id, contact["email"], created, now=now)
-            after_inquiry_recorded(lead_id, created, reopened_from=reopened_from, now=now)
+            after_inquiry_recorded(
+                lead_id, created, reopened_from=reopened_from, turn=turn, now=now
+            )
             return IntakeResult(
                 inquiry_id, lead_id, created_lead=created, reopened=reopened_from is not None
             )
