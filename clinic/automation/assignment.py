@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 
 from clinic.automation.webhooks import emit_lead_event
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import AssignmentCursor, AssignmentRule, Lead, LeadEvent, StaffUser, utcnow
+from clinic.models.automation import assignment_rule_members
 
 EVERYONE = "everyone"
 
@@ -24,14 +25,42 @@ class AssignmentError(ValueError):
     """An assignment rule can't be saved as asked; the message says why."""
 
 
-# Built once: every inquiry asks both questions (building a select costs more than running it).
-_ACTIVE_STAFF = select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)
-_ACTIVE_RULE = select(AssignmentRule).where(
-    AssignmentRule.condition_slug == bindparam("condition_slug"), AssignmentRule.active.is_(True)
-)
-
-
+# Built once and run as plain statements: every new lead asks them, and ORM objects (a rule
+# with its members, every active account, the pool's cursor) cost more than the reads.
 _ANY_ACTIVE_STAFF = select(StaffUser.id).where(StaffUser.active.is_(True)).limit(1)
+_ACTIVE_PEOPLE = (
+    select(StaffUser.id, StaffUser.name, StaffUser.role)
+    .where(StaffUser.active.is_(True))
+    .order_by(StaffUser.id)
+)
+_RULE_TEAM = (
+    select(AssignmentRule.id, StaffUser.id, StaffUser.name)
+    .join(assignment_rule_members, assignment_rule_members.c.rule_id == AssignmentRule.id)
+    .join(StaffUser, StaffUser.id == assignment_rule_members.c.staff_user_id)
+    .where(
+        AssignmentRule.condition_slug == bindparam("condition_slug"),
+        AssignmentRule.active.is_(True),
+        StaffUser.active.is_(True),
+    )
+    .order_by(StaffUser.id)
+)
+_CURSOR = select(AssignmentCursor.last_staff_user_id).where(
+    AssignmentCursor.pool == bindparam("pool_name")
+)
+_MOVE_CURSOR = (
+    update(AssignmentCursor)
+    .where(AssignmentCursor.pool == bindparam("pool_name"))
+    .values(last_staff_user_id=bindparam("staff_id"), updated_at=bindparam("moved_at"))
+)
+_NEW_CURSOR = insert(AssignmentCursor)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a lead can be dealt to: all assignment needs of an account."""
+
+    id: int
+    name: str
 
 
 def anyone_active() -> bool:
@@ -40,28 +69,22 @@ def anyone_active() -> bool:
     return db.session.connection().execute(_ANY_ACTIVE_STAFF).first() is not None
 
 
-def active_coordinators() -> list[StaffUser]:
+def active_coordinators() -> list[Person]:
     """Everyone who takes new leads by default; admins only when there is no coordinator."""
-    everyone = list(db.session.execute(_ACTIVE_STAFF).scalars())
-    return [person for person in everyone if person.role == "coordinator"] or everyone
+    everyone = db.session.connection().execute(_ACTIVE_PEOPLE).all()
+    chosen = [row for row in everyone if row.role == "coordinator"] or everyone
+    return [Person(row.id, row.name) for row in chosen]
 
 
-def rule_for(condition_slug: str) -> AssignmentRule | None:
-    parameters = {"condition_slug": condition_slug}
-    return db.session.execute(_ACTIVE_RULE, parameters).scalar_one_or_none()
-
-
-def pool_for(condition_slug: str) -> tuple[str, list[StaffUser]]:
+def pool_for(condition_slug: str) -> tuple[str, list[Person]]:
     """The pool a new lead about this condition is dealt from, and its active members.
 
     A condition's rule applies while at least one of its members is active; otherwise the lead
     goes to everyone, so a team on holiday never leaves leads waiting.
     """
-    rule = rule_for(condition_slug)
-    if rule is not None:
-        members = [person for person in rule.members if person.active]
-        if members:
-            return f"rule:{rule.id}", members
+    team = db.session.connection().execute(_RULE_TEAM, {"condition_slug": condition_slug}).all()
+    if team:
+        return f"rule:{team[0][0]}", [Person(person_id, name) for _, person_id, name in team]
     return EVERYONE, active_coordinators()
 
 
@@ -73,17 +96,18 @@ def _lock_pool(pool: str) -> None:
         )
 
 
-def next_in_turn(pool: str, people: list[StaffUser]) -> StaffUser:
-    """The person after the one who got the pool's last lead (by id, wrapping around)."""
+def next_in_turn(pool: str, people: list[Person]) -> Person:
+    """The person after the one who got the pool's last lead (by id, wrapping around); the
+    pool's cursor moves on to them."""
     _lock_pool(pool)
-    cursor = db.session.get(AssignmentCursor, pool)
-    if cursor is None:
-        cursor = AssignmentCursor(pool=pool)
-        db.session.add(cursor)
+    connection = db.session.connection()
+    last = connection.execute(_CURSOR, {"pool_name": pool}).scalar() or 0
     ordered = sorted(people, key=lambda person: person.id)
-    last = cursor.last_staff_user_id or 0
     chosen = next((person for person in ordered if person.id > last), ordered[0])
-    cursor.last_staff_user_id = chosen.id
+    moved = {"pool_name": pool, "staff_id": chosen.id, "moved_at": utcnow()}
+    if connection.execute(_MOVE_CURSOR, moved).rowcount == 0:
+        values = {"pool": pool, "last_staff_user_id": chosen.id, "updated_at": moved["moved_at"]}
+        connection.execute(_NEW_CURSOR, values)
     return chosen
 
 
@@ -91,7 +115,7 @@ def next_in_turn(pool: str, people: list[StaffUser]) -> StaffUser:
 class Turn:
     """Who is next for a new lead, and by which pool (for the timeline's words)."""
 
-    owner: StaffUser
+    owner: Person
     how: str  # "round-robin", or "rule for <condition>"
 
     def note(self, previous: StaffUser | None = None) -> str:
