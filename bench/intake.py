@@ -4,7 +4,8 @@ Each simulated patient loops for a fixed time: GET the form (keeping the session
 every hidden field, as a browser would), POST it, expect 303. The clinic runs as configured
 except for rate limits (16 patients behind one loopback address would be throttled); the
 baseline (bench/baseline_app.py) stores one row per post and nothing else. Both get a fresh
-database of the same kind, gunicorn with 4 sync workers, and 16 clients.
+database of the same kind, gunicorn with 4 sync workers, and 16 clients. The clinic's database
+has the six demo coordinators, so each new lead is dealt to one, as in a clinic.
 """
 
 from __future__ import annotations

@@ -254,6 +254,26 @@ def test_refuses_production(database_url):
         db.engine.dispose()
 
 
+def test_demo_coordinators_alone_once_and_never_in_production(app, runner, database_url):
+    for _ in range(2):  # a second run finds them all
+        result = runner.invoke(args=["demo", "coordinators"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        emails = db.session.execute(select(StaffUser.email, StaffUser.role)).all()
+        assert sorted(emails) == sorted((email, "coordinator") for _, email in DEMO_COORDINATORS)
+        assert db.session.execute(select(func.count()).select_from(Lead)).scalar_one() == 0
+    from clinic import create_app
+
+    production = create_app(
+        ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 40
+    )
+    refused = production.test_cli_runner().invoke(args=["demo", "coordinators"])
+    assert refused.exit_code == 1
+    assert "never created in production" in refused.output
+    with production.app_context():
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

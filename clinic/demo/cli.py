@@ -1,4 +1,5 @@
-"""`flask demo seed`: realistic demo leads for trying the workspace and for the benchmarks."""
+"""`flask demo seed`: realistic demo leads for trying the workspace and for the benchmarks;
+`flask demo coordinators`: just the demo team, which new inquiries are then dealt to."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from clinic.demo.seed import SeedRefused, seed_demo
+from clinic.demo.seed import SeedRefused, ensure_coordinators, seed_demo
 from clinic.models import utcnow
 
 demo_cli = AppGroup("demo", help="Demo data (never in production).")
@@ -64,3 +65,12 @@ def seed_command(count: int, seed: int, now_text: str | None, workers: int | Non
         f"(seed {seed}, up to {now.isoformat(timespec='minutes')}). "
         f"Owners: {', '.join(report.coordinators)}."
     )
+
+
+@demo_cli.command("coordinators")
+def coordinators_command() -> None:
+    """Create the six demo coordinators (unusable random passwords) where missing."""
+    if current_app.config.get("CLINIC_ENV") == "production":
+        raise click.ClickException("Demo accounts are never created in production.")
+    team = ensure_coordinators()
+    click.echo(f"demo coordinators: {', '.join(person.name for person in team)}")
