@@ -65,10 +65,9 @@ def _after_new_lead(lead_id: int, turn: Turn | None, now: datetime) -> None:
     if turn is not None:
         event = {"lead_id": lead_id, "created_at": now, "kind": "assign", "body": turn.note()}
         db.session.connection().execute(_INSERT_EVENT, event)
+    happened = ("lead.created", "lead.assigned") if turn is not None else ("lead.created",)
     wanted = wanted_events()
-    events = [name for name in ("lead.created", "lead.assigned") if name in wanted]
-    if turn is None and "lead.assigned" in events:
-        events.remove("lead.assigned")
+    events = [name for name in happened if name in wanted]
     if not events:
         return
     lead = db.session.get(Lead, lead_id)
