@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from clinic.extensions import db
 from clinic.leads import normalise
@@ -139,3 +139,23 @@ def database_file_bytes() -> bytes | None:
         return None
     files = [Path(db.engine.url.database), Path(f"{db.engine.url.database}-wal")]
     return b"".join(file.read_bytes() for file in files if file.exists())
+
+
+class StatementLog:
+    """Every SQL statement an engine sends while the block runs, in order (for query counts)."""
+
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def __enter__(self) -> StatementLog:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, *args) -> None:
+        self.statements.append(statement)
+
+    def touching_leads(self) -> list[str]:
+        return [s for s in self.statements if "FROM leads" in s]

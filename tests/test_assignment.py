@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from clinic.automation import assignment
 from clinic.automation.stale import count_stale, is_stale
@@ -15,6 +15,7 @@ from clinic.leads import actions
 from clinic.leads.intake import InquiryData, record_inquiry
 from clinic.models import Lead, LeadEvent, utcnow
 from tests.conftest import csrf_token_from
+from tests.lead_helpers import StatementLog
 from tests.staff_helpers import make_staff, sign_in
 
 
@@ -69,17 +70,9 @@ def test_a_first_time_persons_lead_is_written_already_assigned(auto):
     """Chosen before the insert: the lead's row never holds 'unassigned', its timeline has the
     inquiry then the assignment, and the status-tab counts name the owner only."""
     person = make_staff("c@clinic.test", name="Casey")
-    statements = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with StatementLog(db.engine) as log:
         lead_id = record_inquiry(InquiryData("Ana Lima", "ana@example.com", None, "lupus")).lead_id
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
-    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE LEADS")]
+    assert not [s for s in log.statements if s.lstrip().upper().startswith("UPDATE LEADS")]
     assert db.session.get(Lead, lead_id).owner_id == person.id
     kinds = db.session.execute(
         select(LeadEvent.kind).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from clinic.extensions import db
@@ -15,7 +14,7 @@ from clinic.leads import inbox, today
 from clinic.leads.erasure import erase_lead
 from clinic.leads.intake import Attribution
 from clinic.models import Lead, StaffUser, utcnow
-from tests.lead_helpers import events_of, make_lead, signed_in, token_from
+from tests.lead_helpers import StatementLog, events_of, make_lead, signed_in, token_from
 from tests.staff_helpers import make_staff
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -341,24 +340,6 @@ def test_inbox_needs_a_signed_in_user(client):
     assert "/staff/login" in response.headers["Location"]
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.statements = engine, []
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, conn, cursor, statement, *args):
-        self.statements.append(statement)
-
-    def touching_leads(self) -> list[str]:
-        return [s for s in self.statements if "FROM leads" in s]
-
-
 def test_inbox_query_count_does_not_grow_with_the_page(app, client):
     user = me_signed_in(app, client)
     counts = []
@@ -367,7 +348,7 @@ def test_inbox_query_count_does_not_grow_with_the_page(app, client):
             for n in range(total):
                 make_lead(owner_id=user.id if n % 2 else None, follow_up_on=date(2030, 1, 1))
             engine = db.engine
-        with QueryCounter(engine) as counter:
+        with StatementLog(engine) as counter:
             assert client.get("/staff/leads").status_code == 200
         counts.append(len(counter.statements))
         # One query for the page of leads and two for the coordinator's overdue and due-today

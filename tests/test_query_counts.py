@@ -5,35 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event
-
 from clinic.extensions import db
 from clinic.leads import actions
 from clinic.models import Lead
-from tests.lead_helpers import make_lead, signed_in
-
-
-class Statements:
-    def __init__(self, engine):
-        self.engine, self.seen = engine, []
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._seen)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, conn, cursor, statement, *args):
-        self.seen.append(statement)
+from tests.lead_helpers import StatementLog, make_lead, signed_in
 
 
 def statements_for(app, client, path: str) -> list[str]:
     with app.app_context():
         engine = db.engine
-    with Statements(engine) as statements:
+    with StatementLog(engine) as log:
         assert client.get(path).status_code == 200
-    return statements.seen
+    return log.statements
 
 
 def test_lead_record_queries_do_not_grow_with_its_timeline(app, client):

@@ -24,8 +24,9 @@ _INSERT_EVENT = insert(LeadEvent)
 def owner_for_new_lead(condition_slug: str) -> Turn | None:
     """Whose turn it is for a first-time person's lead, unless CLINIC_AUTO_ASSIGN is off or
     nobody active can take it. Call inside intake's transaction: it moves the pool's turn on."""
-    if not (current_app.config["CLINIC_AUTO_ASSIGN"] and anyone_active()):
-        return None  # the cheap read first: looking for a pool costs more
+    if not current_app.config["CLINIC_AUTO_ASSIGN"]:
+        return None
+    # No anyone_active() first: in a clinic someone always is, and the pool's reads find it.
     return take_turn(condition_slug)
 
 

@@ -116,7 +116,11 @@
       panel.open = !phone.matches || panel.hasAttribute("data-filters-set");
     }
     fit();
-    phone.addEventListener("change", fit);
+    if (phone.addEventListener) {
+      phone.addEventListener("change", fit);
+    } else if (phone.addListener) {
+      phone.addListener(fit); // Safari before 14: an exception here would stop every enhancement
+    }
   }
 
   function start() {
