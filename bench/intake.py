@@ -3,9 +3,10 @@
 Each simulated patient loops for a fixed time: GET the form (keeping the session cookie and
 every hidden field, as a browser would), POST it, expect 303. The clinic runs as configured
 except for rate limits (16 patients behind one loopback address would be throttled); the
-baseline (bench/baseline_app.py) stores one row per post and nothing else. Both get a fresh
-database of the same kind, gunicorn with 4 sync workers, and 16 clients. The clinic's database
-has the six demo coordinators, so each new lead is dealt to one, as in a clinic.
+baseline (bench/baseline_app.py) stores one row per post and nothing else. They run one after
+the other on the same fresh database (the clinic first), each on gunicorn with 4 sync workers
+and 16 clients. The database has the six demo coordinators, so each new lead is dealt to one,
+as in a clinic.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import create_engine, text
 
 from bench.baseline_app import TABLE_SQL
+from bench.intake_bounds import JOURNAL_SQL
 from bench.server import Server, environment, fetch, hidden_fields, session_cookie
 
 
@@ -80,16 +82,26 @@ def run_cycles(name: str, port: int, *, seconds: float, clients: int, tag: str) 
     return result
 
 
-def compare(database_url: str, *, seconds: float, clients: int = 16, workers: int = 4):
-    """The clinic's and the baseline's throughput on one freshly migrated database."""
+def compare(database_url: str, *, seconds: float, clients: int = 16, workers: int = 4,
+            bounds: bool = False) -> list[Throughput]:  # fmt: skip
+    """The clinic's and the baseline's throughput on one freshly migrated database, and with
+    ``bounds`` the clinic's with its storing replaced (bench/intake_bounds.py) in between."""
     tag = f"{int(time.time())}"
-    with Server(environment(database_url), workers=workers) as server:
-        clinic = run_cycles("clinic", server.port, seconds=seconds, clients=clients, tag=tag)
+    apps = [("clinic", "wsgi:app", "/healthz")]
+    if bounds:
+        apps += [
+            ("clinic storing one row", "bench.intake_bounds:storing_one_row", "/healthz"),
+            ("clinic storing nothing", "bench.intake_bounds:storing_nothing", "/healthz"),
+        ]
+    apps.append(("baseline", "bench.baseline_app:app", "/inquire"))
     engine = create_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text(TABLE_SQL[engine.dialect.name]))
+        connection.execute(text(JOURNAL_SQL[engine.dialect.name]))
     engine.dispose()
-    with Server(environment(database_url), app="bench.baseline_app:app", workers=workers,
-                ready="/inquire") as server:  # fmt: skip
-        baseline = run_cycles("baseline", server.port, seconds=seconds, clients=clients, tag=tag)
-    return clinic, baseline
+    results = []
+    for name, app, ready in apps:
+        with Server(environment(database_url), app=app, workers=workers, ready=ready) as server:
+            results.append(run_cycles(name, server.port, seconds=seconds, clients=clients,
+                                      tag=f"{tag}-{len(results)}"))  # fmt: skip
+    return results
