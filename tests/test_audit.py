@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +18,9 @@ from tests.staff_helpers import DEFAULT_PASSWORD, csrf_token_for, make_staff, si
 
 NEW_YORK = ZoneInfo("America/New_York")
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 in New York
+# audit.record("action", ...) and the accounts module's _record("action", ...), across lines.
+EXPORT_CELL = '<code class="audit-code">export</code>'
+RECORDED_ACTION = re.compile(r'record\(\s*"([a-z_]+)"')
 
 
 def add_entries(*entries: dict) -> list[int]:
@@ -242,7 +247,9 @@ def test_audit_page_lists_newest_first_in_clinic_time(app, admin_client):
     assert "b@clinic.test</td>" not in html
     everything = admin_client.get("/staff/audit").get_data(as_text=True)
     assert everything.index("export") < everything.index("lead_viewed</code>")
-    assert '<option value="lead_viewed">' in everything  # the action suggestions
+    assert '<option value="lead_viewed">Lead record viewed</option>' in everything  # suggestions
+    assert "<td>Lead record viewed<br>" in html  # named for people, with its code below
+    assert "<td>export<br>" in everything  # an action without a label shows its code
     assert '<th scope="col">When</th>' in everything and "<caption>" in everything
 
 
@@ -250,15 +257,15 @@ def test_audit_page_pagination_links_keep_the_filters(app, admin_client):
     with app.app_context():
         add_entries(*({"action": "export", "created_at": T0} for _ in range(120)))
     first = admin_client.get("/staff/audit?action=export").get_data(as_text=True)
-    assert first.count("<code>export</code>") == 50
+    assert first.count(EXPORT_CELL) == 50
     assert "Newer entries" not in first
     older = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
     assert "action=export" in older and "before=" in older
     second = admin_client.get(older).get_data(as_text=True)
-    assert second.count("<code>export</code>") == 50 and "Newer entries" in second
+    assert second.count(EXPORT_CELL) == 50 and "Newer entries" in second
     third_link = second.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
     third = admin_client.get(third_link).get_data(as_text=True)
-    assert third.count("<code>export</code>") == 20 and "Older entries" not in third
+    assert third.count(EXPORT_CELL) == 20 and "Older entries" not in third
 
 
 @pytest.mark.parametrize(
@@ -276,14 +283,14 @@ def test_bad_filters_say_what_is_wrong(app, admin_client, query, message):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in html
-    assert "Correct the filters above" in html and "<code>export</code>" not in html
+    assert "Correct the filters above" in html and EXPORT_CELL not in html
 
 
 def test_bad_cursor_is_ignored(app, admin_client):
     with app.app_context():
         add_entries({"action": "export", "created_at": T0})
     html = admin_client.get("/staff/audit?before=abc&after=-1").get_data(as_text=True)
-    assert "<code>export</code>" in html
+    assert EXPORT_CELL in html
 
 
 def test_typed_values_are_escaped_on_the_audit_page(app, client, admin_client):
@@ -294,3 +301,13 @@ def test_typed_values_are_escaped_on_the_audit_page(app, client, admin_client):
     assert "<script>alert(1)" not in html
     reflected = admin_client.get("/staff/audit?action=%3Cscript%3Ex").get_data(as_text=True)
     assert "<script>x" not in reflected and "&lt;script&gt;x" in reflected
+
+
+def test_every_action_the_app_records_has_a_label():
+    """A new audit action must get a name people can read on the audit page."""
+    source = Path(audit.__file__).parent
+    recorded = set()
+    for path in source.rglob("*.py"):
+        recorded |= set(RECORDED_ACTION.findall(path.read_text()))
+    assert {"sign_in", "lead_viewed", "retention_purge", "role_changed"} <= recorded
+    assert recorded - set(audit_log.ACTION_LABELS) == set()

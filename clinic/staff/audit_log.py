@@ -14,8 +14,36 @@ from sqlalchemy import Select, func, select
 
 from clinic.extensions import db
 from clinic.models import AuditEntry
+from clinic.staff import bp
 
 PAGE_SIZE = 50
+
+# What each recorded action means, as the audit page shows it. The codes stay in the log (and
+# in the action filter, which matches them exactly); a code missing here shows as itself.
+ACTION_LABELS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in refused",
+    "sign_out": "Signed out",
+    "account_locked": "Account locked",
+    "password_set": "Password set",
+    "password_changed": "Password changed",
+    "user_created": "Account created",
+    "user_deactivated": "Account deactivated",
+    "user_reactivated": "Account reactivated",
+    "role_changed": "Role changed",
+    "lead_viewed": "Lead record viewed",
+    "lead_changed": "Lead changed",
+    "lead_merged": "Leads merged",
+    "lead_erased": "Lead erased",
+    "leads_exported": "Leads exported",
+    "retention_purge": "Old leads erased (retention)",
+    "automation_changed": "Automation changed",
+}
+
+
+@bp.app_template_filter("audit_action")
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
 
 
 @dataclass(frozen=True)
