@@ -79,6 +79,9 @@ class Config:
     # million leads the count reads a week's activity, and a quiet week doesn't change by
     # the minute.
     CLINIC_STALE_COUNT_CACHE_SECONDS = env_int("CLINIC_STALE_COUNT_CACHE_SECONDS", 60)
+    # And works out the week's speed to lead (and last week's) at most this often: late in a
+    # busy week that reads two weeks of leads.
+    CLINIC_SPEED_CACHE_SECONDS = env_int("CLINIC_SPEED_CACHE_SECONDS", 60)
     CLINIC_RETENTION_MONTHS = env_int("CLINIC_RETENTION_MONTHS", 18)
     CLINIC_BUSINESS_HOURS = os.environ.get("CLINIC_BUSINESS_HOURS", "09:00-17:00")
     CLINIC_BUSINESS_DAYS = os.environ.get("CLINIC_BUSINESS_DAYS", "mon,tue,wed,thu,fri")
@@ -147,6 +150,7 @@ class TestingConfig(Config):
     # Tests change articles between requests: read the condition list every time.
     CLINIC_CONTENT_CACHE_SECONDS = 0
     CLINIC_STALE_COUNT_CACHE_SECONDS = 0
+    CLINIC_SPEED_CACHE_SECONDS = 0
     CLINIC_NOTIFY_EMAILS = ["coordinators@clinic.test"]
     LOG_FORMAT = "text"
 

@@ -427,9 +427,26 @@ def test_speed_to_lead_is_the_median_of_this_weeks_first_contacts(me):
         make_lead(at=inquired, first_contacted_at=inquired + timedelta(minutes=minutes))
     make_lead(at=wednesday - timedelta(hours=1))  # still waiting
     make_lead(at=datetime(2026, 3, 8, 12, tzinfo=UTC), first_contacted_at=wednesday)  # last week
+    make_lead(at=datetime(2026, 2, 27, 12, tzinfo=UTC), first_contacted_at=wednesday)  # earlier
     speed = today.speed_to_lead(wednesday, NEW_YORK)
     assert speed.week_start == date(2026, 3, 9)
     assert (speed.median_minutes, speed.contacted, speed.waiting) == (10, 3, 1)
+    last_week = speed.previous
+    assert last_week.week_start == date(2026, 3, 2)
+    assert (last_week.median_minutes, last_week.contacted, last_week.waiting) == (4680, 1, 0)
+
+
+def test_speed_to_lead_on_a_monday_morning_shows_last_weeks_figure(app, client):
+    me_signed_in(app, client)
+    now = datetime.now(NEW_YORK)
+    last_week = now - timedelta(days=7)
+    with app.app_context():
+        for minutes in (5, 15):
+            make_lead(at=last_week, first_contacted_at=last_week + timedelta(minutes=minutes))
+        make_lead(at=last_week)
+    html = client.get("/staff/").get_data(as_text=True)
+    previous = html.split('class="speed-previous"')[1].split("</p>")[0]
+    assert "10 min" in previous and "2 contacted, 1 not contacted yet" in " ".join(previous.split())
 
 
 def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(app, client):
@@ -567,6 +584,19 @@ def test_gone_quiet_counts_equal_the_definition_through_merges_and_erasure(me):
         assert by_owner[sam.id] == count_stale(now, days, sam.id) == 1
         assert by_owner[None] == 1  # nobody's
         assert sum(by_owner.values()) == count_stale(now, days)
+
+
+def test_speed_to_lead_is_kept_by_each_process_for_the_configured_time(app, me):
+    now = datetime(2026, 3, 11, 18, 0, tzinfo=UTC)  # a Wednesday
+    contacted = now - timedelta(minutes=30)
+    app.config["CLINIC_SPEED_CACHE_SECONDS"] = 60
+    make_lead(at=now - timedelta(minutes=40), first_contacted_at=contacted)
+    first = today.speed_to_lead(now, NEW_YORK)
+    make_lead(at=now - timedelta(minutes=20))
+    assert today.speed_to_lead(now, NEW_YORK) == first  # worked out less than a minute ago
+    app.config["CLINIC_SPEED_CACHE_SECONDS"] = 0
+    again = today.speed_to_lead(now, NEW_YORK)
+    assert (again.contacted, again.waiting) == (first.contacted, first.waiting + 1)
 
 
 def test_the_gone_quiet_count_is_kept_by_each_process_for_the_configured_time(app, me):

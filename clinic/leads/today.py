@@ -3,10 +3,13 @@ how fast the clinic has been answering this week."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from time import monotonic
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,6 +26,7 @@ from clinic.reports.sql import seconds_between
 DUE_LIMIT = 100  # follow-ups due today shown on the Today page
 OVERDUE_SHOWN = 10  # the most overdue shown there, with a link to the rest
 UNASSIGNED_LIMIT = 20
+T = TypeVar("T")
 
 
 @dataclass
@@ -50,6 +54,8 @@ class SpeedToLead:
     median_minutes: float | None
     contacted: int
     waiting: int
+    # The week before, so Monday morning (when this week has barely begun) still has a figure.
+    previous: SpeedToLead | None = None
 
 
 def follow_ups_due(
@@ -110,24 +116,33 @@ def gone_quiet(owner_id: int, now: datetime, days: int) -> GoneQuiet:
     return GoneQuiet(days, by_owner.get(owner_id, 0), sum(by_owner.values()))
 
 
-# (database, stale days) -> (when counted, on the monotonic clock; every owner's count)
-_STALE_COUNTS: dict[tuple[str, int], tuple[float, dict[int, int]]] = {}
+# (setting, database, key) -> (when worked out, on the monotonic clock; the figure)
+_KEPT: dict[tuple, tuple[float, object]] = {}
+
+
+def _kept(setting: str, key: tuple, work_out: Callable[[], T]) -> T:
+    """A clinic-wide figure of the Today page, kept by this process for ``setting`` seconds
+    (0: worked out on every visit). Each is the same for every coordinator and moves slowly,
+    while working it out at a million leads reads a week or two of leads."""
+    keep_for = current_app.config[setting]
+    if keep_for <= 0:
+        return work_out()
+    full_key = (setting, current_app.config["SQLALCHEMY_DATABASE_URI"], *key)
+    kept = _KEPT.get(full_key)
+    if kept and monotonic() - kept[0] < keep_for:
+        return kept[1]  # type: ignore[return-value]
+    figure = work_out()
+    _KEPT[full_key] = (monotonic(), figure)
+    return figure
 
 
 def _stale_counts(now: datetime, days: int) -> dict[int, int]:
-    """Every owner's count, kept by this process for CLINIC_STALE_COUNT_CACHE_SECONDS: at a
-    million leads counting reads a week of activity (~100 ms), while a count of leads quiet
-    for days barely moves in a minute."""
-    keep_for = current_app.config["CLINIC_STALE_COUNT_CACHE_SECONDS"]
-    if keep_for <= 0:
-        return stale.count_stale_by_owner(now, days)
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], days)
-    cached = _STALE_COUNTS.get(key)
-    if cached and monotonic() - cached[0] < keep_for:
-        return cached[1]
-    counted = stale.count_stale_by_owner(now, days)
-    _STALE_COUNTS[key] = (monotonic(), counted)
-    return counted
+    """Every owner's count, kept for CLINIC_STALE_COUNT_CACHE_SECONDS: at a million leads
+    counting reads a week of activity (~100 ms), while a count of leads quiet for days barely
+    moves in a minute."""
+    return _kept(
+        "CLINIC_STALE_COUNT_CACHE_SECONDS", (days,), lambda: stale.count_stale_by_owner(now, days)
+    )
 
 
 def week_start(now: datetime, tz: ZoneInfo) -> date:
@@ -137,22 +152,37 @@ def week_start(now: datetime, tz: ZoneInfo) -> date:
 
 
 def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
-    """Median speed to lead for the leads that first wrote this week (clinic time)."""
+    """Median speed to lead for the leads that first wrote this week (clinic time), with the
+    week before as ``previous``; kept for CLINIC_SPEED_CACHE_SECONDS (at the end of a busy week
+    the two weeks are some 15,000 leads at a million, 60 ms to read on a small server)."""
     monday = week_start(now, tz)
+    return _kept("CLINIC_SPEED_CACHE_SECONDS", (monday,), lambda: _two_weeks_speed(monday, tz))
+
+
+def _two_weeks_speed(monday: date, tz: ZoneInfo) -> SpeedToLead:
+    last_monday = monday - timedelta(days=7)
     since = datetime.combine(monday, time.min, tzinfo=tz).astimezone(UTC)
-    # The wait is worked out by the database: one number per lead instead of two timestamps
-    # to parse (a busy week at a million leads has thousands of leads).
-    waits = (
-        db.session.execute(
-            select(seconds_between(Lead.first_inquiry_at, Lead.first_contacted_at)).where(
-                *listed(), Lead.created_at >= since
-            )
-        )
-        .scalars()
-        .all()
-    )
+    previous_since = datetime.combine(last_monday, time.min, tzinfo=tz).astimezone(UTC)
+    # The wait is worked out by the database (one number a lead instead of two timestamps to
+    # parse), and read as the driver's plain tuples: no Row object for each of thousands.
+    query = select(
+        Lead.created_at >= since,
+        seconds_between(Lead.first_inquiry_at, Lead.first_contacted_at),
+    ).where(*listed(), Lead.created_at >= previous_since)
+    this_week: list[float | None] = []
+    week_before: list[float | None] = []
+    with closing(db.session.connection().execute(query)) as result:
+        for in_this_week, wait in result.cursor:
+            (this_week if in_this_week else week_before).append(wait)
+    speed = _week_speed(monday, this_week)
+    speed.previous = _week_speed(last_monday, week_before)
+    return speed
+
+
+def _week_speed(monday: date, waits: list[float | None]) -> SpeedToLead:
     # SQLite's julianday arithmetic is exact to well under a millisecond; round to that.
-    minutes = [round(max(wait, 0), 3) / 60 for wait in waits if wait is not None]
+    # PostgreSQL's EXTRACT gives a Decimal, which the driver's plain tuples leave as it is.
+    minutes = [round(max(float(wait), 0), 3) / 60 for wait in waits if wait is not None]
     return SpeedToLead(
         week_start=monday,
         median_minutes=median(minutes) if minutes else None,
