@@ -215,10 +215,22 @@ def test_inbox_on_a_phone_shows_leads_as_cards_with_the_filters_folded(
     assert box["width"] <= PHONE["width"]
     assert no_horizontal_scroll(page)[0] <= PHONE["width"]
     expect(page.get_by_role("checkbox", name="Select all leads on this page")).to_be_visible()
+    tab_tops = page.locator(".tabs .tab").evaluate_all(
+        "tabs => tabs.map(tab => Math.round(tab.getBoundingClientRect().top))"
+    )
+    assert len(tab_tops) == 7 and len(set(tab_tops)) == 1  # one line of status tabs
     screenshot(page, "staff-inbox-phone", full_page=False)
     violations = axe_violations(page)
     assert not violations, describe_violations(violations)
 
+    page.goto("/staff/leads?status=treatment_booked")  # a tab at the far end of the line
+    strip = page.locator(".tabs ul").bounding_box()
+    chosen = page.locator('.tabs [aria-current="page"]').bounding_box()
+    right_edge = strip["x"] + strip["width"]
+    assert strip["x"] <= chosen["x"] and chosen["x"] + chosen["width"] <= right_edge
+    assert no_horizontal_scroll(page)[0] <= PHONE["width"]
+
+    page.goto("/staff/leads")
     page.get_by_text("Search and filters").click()
     search.fill("okafor")
     page.get_by_role("button", name="Show leads").click()

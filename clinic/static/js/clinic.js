@@ -123,8 +123,25 @@
     }
   }
 
+  function showCurrentTab() {
+    // On a phone the status tabs scroll sideways: start with the chosen one in sight.
+    var current = document.querySelector('.tabs [aria-current="page"]');
+    if (!current) {
+      return;
+    }
+    var strip = current.closest("ul");
+    if (strip && strip.scrollWidth > strip.clientWidth) {
+      var tab = current.getBoundingClientRect();
+      var box = strip.getBoundingClientRect();
+      if (tab.left < box.left || tab.right > box.right) {
+        strip.scrollLeft += tab.left - box.left - (box.width - tab.width) / 2;
+      }
+    }
+  }
+
   function start() {
     foldFiltersOnPhones();
+    showCurrentTab();
     enhanceErrorSummary();
     enhanceSelectAll();
     enhanceConfirmations();
