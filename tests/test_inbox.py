@@ -447,6 +447,8 @@ def test_speed_to_lead_on_a_monday_morning_shows_last_weeks_figure(app, client):
     html = client.get("/staff/").get_data(as_text=True)
     previous = html.split('class="speed-previous"')[1].split("</p>")[0]
     assert "10 min" in previous and "2 contacted, 1 not contacted yet" in " ".join(previous.split())
+    this_week = html.split('id="speed-title"')[1].split('class="speed-previous"')[0]
+    assert "No new leads since Monday" in this_week and "The aim is first contact" in this_week
 
 
 def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(app, client):
