@@ -255,8 +255,8 @@ def main() -> None:
             print(f"intake {result.name}: {result.cycles} form+post cycles in "
                   f"{result.seconds:.1f} s = {result.per_second:.1f}/s ({ratio:.0%} of the "
                   f"baseline), {len(result.failures)} failures{first}")  # fmt: skip
-        print(f"intake: clinic at {results[0].per_second / baseline.per_second:.0%} of the bare "
-              f"Flask baseline (target ≥ 60%)")  # fmt: skip
+        share = results[0].per_second / baseline.per_second if baseline.per_second else 0
+        print(f"intake: clinic at {share:.0%} of the bare Flask baseline (target ≥ 60%)")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 

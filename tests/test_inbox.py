@@ -450,6 +450,12 @@ def test_speed_to_lead_on_a_monday_morning_shows_last_weeks_figure(app, client):
     this_week = html.split('id="speed-title"')[1].split('class="speed-previous"')[0]
     assert "No new leads since Monday" in this_week and "The aim is first contact" in this_week
 
+    with app.app_context():
+        make_lead(at=utcnow())  # this week's first lead, still waiting
+    html = client.get("/staff/").get_data(as_text=True)
+    this_week = html.split('id="speed-title"')[1].split('class="speed-previous"')[0]
+    assert "has been contacted yet (1 waiting)" in this_week
+
 
 def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(app, client):
     user = me_signed_in(app, client)

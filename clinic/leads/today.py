@@ -154,7 +154,7 @@ def week_start(now: datetime, tz: ZoneInfo) -> date:
 def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
     """Median speed to lead for the leads that first wrote this week (clinic time), with the
     week before as ``previous``; kept for CLINIC_SPEED_CACHE_SECONDS (at the end of a busy week
-    the two weeks are some 15,000 leads at a million, 60 ms to read on a small server)."""
+    the two weeks are some 15,000 leads at a million, about 30 ms to read on a small server)."""
     monday = week_start(now, tz)
     return _kept("CLINIC_SPEED_CACHE_SECONDS", (monday,), lambda: _two_weeks_speed(monday, tz))
 
