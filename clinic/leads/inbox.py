@@ -84,6 +84,11 @@ class InboxParams:
     def filtered(self) -> bool:
         return bool(self.query_args(sort="newest", after="", before="", status=""))
 
+    @property
+    def filtered_or_sorted(self) -> bool:
+        """Whether the coordinator chose anything in the filter form besides a status."""
+        return self.filtered or self.sort != "newest"
+
 
 @dataclass
 class InboxContext:

@@ -3,16 +3,12 @@ how fast the clinic has been answering this week."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
-from time import monotonic
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import ColumnElement, func, select
 
 from clinic.automation import stale
@@ -22,11 +18,11 @@ from clinic.leads.inbox import listed
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead
 from clinic.reports.sql import seconds_between
+from clinic.worker_cache import cached
 
 DUE_LIMIT = 100  # follow-ups due today shown on the Today page
 OVERDUE_SHOWN = 10  # the most overdue shown there, with a link to the rest
 UNASSIGNED_LIMIT = 20
-T = TypeVar("T")
 
 
 @dataclass
@@ -56,6 +52,11 @@ class SpeedToLead:
     waiting: int
     # The week before, so Monday morning (when this week has barely begun) still has a figure.
     previous: SpeedToLead | None = None
+
+    @property
+    def leads(self) -> int:
+        """Every lead that first wrote that week, contacted or not."""
+        return self.contacted + self.waiting
 
 
 def follow_ups_due(
@@ -116,32 +117,14 @@ def gone_quiet(owner_id: int, now: datetime, days: int) -> GoneQuiet:
     return GoneQuiet(days, by_owner.get(owner_id, 0), sum(by_owner.values()))
 
 
-# (setting, database, key) -> (when worked out, on the monotonic clock; the figure)
-_KEPT: dict[tuple, tuple[float, object]] = {}
-
-
-def _kept(setting: str, key: tuple, work_out: Callable[[], T]) -> T:
-    """A clinic-wide figure of the Today page, kept by this process for ``setting`` seconds
-    (0: worked out on every visit). Each is the same for every coordinator and moves slowly,
-    while working it out at a million leads reads a week or two of leads."""
-    keep_for = current_app.config[setting]
-    if keep_for <= 0:
-        return work_out()
-    full_key = (setting, current_app.config["SQLALCHEMY_DATABASE_URI"], *key)
-    kept = _KEPT.get(full_key)
-    if kept and monotonic() - kept[0] < keep_for:
-        return kept[1]  # type: ignore[return-value]
-    figure = work_out()
-    _KEPT[full_key] = (monotonic(), figure)
-    return figure
-
-
 def _stale_counts(now: datetime, days: int) -> dict[int, int]:
     """Every owner's count, kept for CLINIC_STALE_COUNT_CACHE_SECONDS: at a million leads
     counting reads a week of activity (~100 ms), while a count of leads quiet for days barely
     moves in a minute."""
-    return _kept(
-        "CLINIC_STALE_COUNT_CACHE_SECONDS", (days,), lambda: stale.count_stale_by_owner(now, days)
+    return cached(
+        f"stale_counts:{days}",
+        lambda: stale.count_stale_by_owner(now, days),
+        max_age="CLINIC_STALE_COUNT_CACHE_SECONDS",
     )
 
 
@@ -156,7 +139,11 @@ def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
     week before as ``previous``; kept for CLINIC_SPEED_CACHE_SECONDS (at the end of a busy week
     the two weeks are some 15,000 leads at a million, about 30 ms to read on a small server)."""
     monday = week_start(now, tz)
-    return _kept("CLINIC_SPEED_CACHE_SECONDS", (monday,), lambda: _two_weeks_speed(monday, tz))
+    return cached(
+        f"speed_to_lead:{monday.isoformat()}",
+        lambda: _two_weeks_speed(monday, tz),
+        max_age="CLINIC_SPEED_CACHE_SECONDS",
+    )
 
 
 def _two_weeks_speed(monday: date, tz: ZoneInfo) -> SpeedToLead:
