@@ -167,7 +167,7 @@ def listed() -> list[ColumnElement[bool]]:
     return [Lead.merged_into_id.is_(None), Lead.erased_at.is_(None)]
 
 
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
@@ -194,9 +194,9 @@ def _conditions(
     if params.source:
         where.append(Lead.source == params.source)
     if params.created_from:
-        where.append(Lead.created_at >= _local_midnight(params.created_from, ctx.tz))
+        where.append(Lead.created_at >= local_midnight(params.created_from, ctx.tz))
     if params.created_to:
-        end = _local_midnight(params.created_to + timedelta(days=1), ctx.tz)
+        end = local_midnight(params.created_to + timedelta(days=1), ctx.tz)
         where.append(Lead.created_at < end)
     # The views keep a large share of the open leads: marked broad, so SQLite walks the inbox's
     # order instead of reading every matching lead to sort them (see clinic.leads.planner).

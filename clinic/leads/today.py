@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, func, select
 from clinic.automation import stale
 from clinic.extensions import db
 from clinic.leads import counts
-from clinic.leads.inbox import listed
+from clinic.leads.inbox import listed, local_midnight
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead
 from clinic.reports.sql import seconds_between
@@ -148,8 +148,8 @@ def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
 
 def _two_weeks_speed(monday: date, tz: ZoneInfo) -> SpeedToLead:
     last_monday = monday - timedelta(days=7)
-    since = datetime.combine(monday, time.min, tzinfo=tz).astimezone(UTC)
-    previous_since = datetime.combine(last_monday, time.min, tzinfo=tz).astimezone(UTC)
+    since = local_midnight(monday, tz)
+    previous_since = local_midnight(last_monday, tz)
     # The wait is worked out by the database (one number a lead instead of two timestamps to
     # parse), and read as the driver's plain tuples: no Row object for each of thousands.
     query = select(
