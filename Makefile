@@ -3,19 +3,31 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test lint install migrate content browser-deps clean
 
-$(STAMP): pyproject.toml
+# Everything but the app itself comes from the lock, checked against its hashes.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Rewrites the lock (runtime and dev extras, Python 3.11 on Linux x86_64) after a dependency
+# changes in pyproject.toml, keeping every other pin; UPGRADE=1 takes the newest releases within
+# pyproject.toml's bounds instead. The next `make` installs the new lock.
+.PHONY: lock
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	  --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) --output-file $(LOCK)
 
 migrate: install
 	$(FLASK) db upgrade

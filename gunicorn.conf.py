@@ -11,8 +11,8 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "sync"
 # A sync worker tells the arbiter it is alive only between requests, so this bounds the longest
-# request: the CSV export of every lead streams for about 20 s at a million leads on a small
-# server, and a busy machine can double that. A hung worker is still replaced within two minutes.
+# request: the CSV export of every lead, the longest, must finish well inside it even at a
+# million leads on a busy small server. A hung worker is still replaced within two minutes.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 # Recycle workers now and then so a slow leak can never grow without bound.

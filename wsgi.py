@@ -6,6 +6,6 @@ from clinic import create_app
 
 app = create_app()
 # What exists now (the app, its imports) lives as long as the process: keep it out of the
-# garbage collector's full passes, which otherwise walk it every few requests and were the
-# slowest staff page views (tens of milliseconds each).
+# garbage collector's full passes, which otherwise walk it every few requests and make those
+# the slowest staff page views.
 gc.freeze()

@@ -53,8 +53,8 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # Content a statement deletes or overwrites is zeroed, not left in free space: erasure
-        # (clinic.leads.erasure) must leave no patient's words readable in the file. Measured
-        # on the inquiry cycle: no difference beyond the noise (3.4 ms either way).
+        # (clinic.leads.erasure) must leave no patient's words readable in the file. The inquiry
+        # benchmark shows no cost beyond its noise.
         cursor.execute("PRAGMA secure_delete = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -87,11 +87,10 @@ def write_transaction() -> Iterator[None]:
 def refresh_statistics() -> None:
     """Gather the query planner's statistics of every table, from every row.
 
-    SQLite keeps none until asked, so a database grown from empty plans blind: at a million
-    leads a name search took 80 ms instead of 17 and an email-fragment search 65 instead of 12.
-    Reading every row (not SQLite's sample, which took a condition for a couple of thousand
-    leads) took 5.6 s there, holding the write lock meanwhile. PostgreSQL's autovacuum analyses
-    by itself; an ANALYZE here only refreshes it.
+    SQLite keeps none until asked, so a database grown from empty plans blind and picks slow
+    plans for searches. Every row is read because SQLite's sample misjudges how many leads a
+    condition picks out; that holds the write lock for a while on a large database.
+    PostgreSQL's autovacuum analyses by itself; an ANALYZE here only refreshes it.
     """
     with db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
@@ -104,9 +103,9 @@ def truncate_sqlite_log() -> None:
     """Copy SQLite's write-ahead log into the database and cut the log file to nothing.
 
     The log keeps each page a transaction wrote, as it was then, until a checkpoint restarts it
-    and after that until overwritten: just after an erasure, the log of a small test database
-    still held 25 copies of the erased message's words (the pages as the inquiry, its search
-    entries and their merges wrote them). A TRUNCATE checkpoint waits, up to the busy timeout,
+    and after that until overwritten: just after an erasure, the log still holds copies of the
+    erased message's words (the pages as the inquiry, its search entries and their merges wrote
+    them). A TRUNCATE checkpoint waits, up to the busy timeout,
     for readers on older snapshots and holds new writers back meanwhile. On PostgreSQL and
     for an in-memory database it does nothing."""
     with db.engine.connect() as connection:

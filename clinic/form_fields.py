@@ -2,8 +2,8 @@
 
 ``SelectField``: options written directly instead of attribute by attribute. The stock widget
 builds each ``<option>`` through ``html_params`` (sorting and escaping a dict of attributes per
-option). The inbox renders about sixty options on every page view (filters and bulk actions),
-and that was a tenth of the page's time. The markup is the same.
+option). The inbox renders dozens of options on every page view (filters and bulk actions),
+so that cost shows in every inbox page. The markup is the same.
 
 ``CheckboxesField``: a choice of several shown as a group of checkboxes. A multiple-select list
 box hides options below its fold and needs Ctrl-click to pick more than one.

@@ -53,8 +53,8 @@ def count_stale_by_owner(
     condition.
 
     Counted as the open leads (exact, from ``lead_counts``) minus those worked on within the
-    window, which ``ix_leads_recent_activity`` holds in time order: at a million leads that
-    reads the window's activity (a week of it) instead of the half million open leads."""
+    window, which ``ix_leads_recent_activity`` holds in time order: that reads the window's
+    activity (a week of it by default) instead of every open lead."""
     open_rows = select(LeadCount.owner_key, func.sum(LeadCount.leads)).where(
         LeadCount.status.in_(OPEN_STATUSES)
     )

@@ -1,5 +1,5 @@
-"""Fast draws for generating a million rows: the stdlib's convenience methods cost microseconds
-each (``random.choices`` rebuilds its cumulative weights on every call), these cost a tenth."""
+"""Fast draws for generating a million rows: the stdlib's convenience methods redo work on
+every call (``random.choices`` rebuilds its cumulative weights), these do it once."""
 
 from __future__ import annotations
 

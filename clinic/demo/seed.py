@@ -154,9 +154,8 @@ def seed_demo(
         raw.close()
     if not postgres:
         # Planner statistics of every row, so the indexes are chosen well from the start (the
-        # PostgreSQL writer vacuums and analyses what it loaded). A sample of 2,000 rows an index
-        # told SQLite that a condition or an owner picks out 2,000 leads (not 140,000), and a
-        # year's volume report then took 0.6 s instead of 0.2 s.
+        # PostgreSQL writer vacuums and analyses what it loaded). A sample misjudges how many
+        # leads a condition or an owner picks out, and the reports then choose slower plans.
         refresh_statistics()
     return SeedReport(
         leads=count,

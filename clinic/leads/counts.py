@@ -1,6 +1,6 @@
 """How many leads each status holds, for the inbox's tabs and the Today page, at any size.
 
-Counting half a million open leads on every page would cost hundreds of milliseconds. The
+Counting every open lead on every page would slow each page as the table grows. The
 filters most pages use — status, condition, owner, unassigned — are answered exactly from
 ``lead_counts``, a few hundred rows that database triggers keep in step with every change to
 a lead (migration 0005_performance). Any other filter (a search, a source, received dates,

@@ -94,9 +94,9 @@ def compact_search(session) -> None:
     stay in the file until their segment happens to be merged: the trigrams of an erased
     name, e-mail address and phone number, and the words of their messages, would stay
     readable to anyone holding the file. ``optimize`` merges each index into one segment
-    without them, and the pages it frees are zeroed (``secure_delete``, clinic.database). At a
-    million leads both took 3.4 s after one erasure, new inquiries waiting meanwhile; a clinic's
-    usual tens of thousands take a fraction of that. PostgreSQL keeps its search
+    without them, and the pages it frees are zeroed (``secure_delete``, clinic.database). The
+    rewrite grows with the table and new inquiries wait while it runs, so it follows an erasure
+    only, never a routine write. PostgreSQL keeps its search
     rows in tables whose old versions VACUUM reclaims (autovacuum, usually within minutes).
     """
     if session.get_bind().dialect.name != "sqlite":

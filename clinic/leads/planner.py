@@ -3,7 +3,7 @@ that keeps few.
 
 The inbox's views (overdue, gone quiet) keep a large share of the open leads. Given
 ``status IN (…)`` SQLite reads each status's index and sorts the result; walking the
-newest-first index and keeping the matching rows finds a page three times faster.
+newest-first index and keeping the matching rows fills a page sooner, with no sort.
 :class:`broad` marks such a condition; PostgreSQL, whose statistics already say so, gets the
 condition unchanged.
 """

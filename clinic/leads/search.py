@@ -55,7 +55,7 @@ TERMS_MAX = 8
 TRIGRAM = 3
 # Up to this many matches a page looks the matching leads up by id and sorts them, and the
 # status tabs count them exactly. Beyond it a page walks the inbox's order (newest first) and
-# keeps the leads that match — a page of a common name ('maria': 15,000 leads) ten times faster
+# keeps the leads that match — much faster for a common name, whose matches fill a page early
 # — and the tabs count the first ones read, as "at least" (see clinic.leads.counts).
 LOOKUP_MAX = 2000
 _WORD = re.compile(r"\w+")
@@ -115,9 +115,9 @@ class Match:
 
 def _among(ids: list[int]) -> ColumnElement[bool]:
     """``Lead.id`` is one of ``ids``, bound as a single parameter (PostgreSQL: an array;
-    SQLite: a JSON array read by ``json_each``). A search reads up to 2,000 matching ids, and
-    with one parameter each the statement took longer to render, send and parse than to run:
-    20 ms of PostgreSQL's 115 ms message search."""
+    SQLite: a JSON array read by ``json_each``). A search reads up to LOOKUP_MAX matching ids,
+    and with one parameter each, rendering, sending and parsing the statement became a large
+    part of the search's time."""
     if _sqlite():
         listed = func.json_each(json.dumps(ids)).table_valued("value")
         return Lead.id.in_(select(listed.c.value))
@@ -223,9 +223,9 @@ def _message(words: list[str]) -> _Way:
     messages = postgres_messages.c
     matching = messages.words.bool_op("@@")(query)
     # Walking a page: each lead's own document, read by its key, is tested until the page is
-    # full. As EXISTS, PostgreSQL hashes every matching document first: 0.48 s to list 50 of
-    # the 154,000 leads that wrote 'insurance', against 1 ms this way. Reading every lead (an
-    # export, a count) is the other way round: 0.9 s with the hashed set, 10 s lead by lead.
+    # full; as EXISTS, PostgreSQL would hash every matching document first, slow for a common
+    # word. Reading every lead (an export, a count) is the other way round, so it uses the
+    # hashed set (on_rows).
     words = select(messages.words).where(messages.lead_id == Lead.id).scalar_subquery()
     on_row = words.bool_op("@@")(query)
     on_rows = exists().where(messages.lead_id == Lead.id, matching)

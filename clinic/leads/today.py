@@ -77,7 +77,7 @@ def follow_ups_due(
         select(Lead)
         .where(*_open_leads_of(owner_id), Lead.follow_up_on == today)
         # All on one date: ordered by it too, so PostgreSQL reads them from the owner's
-        # follow-up index instead of walking every lead by id until five match (8 ms).
+        # follow-up index instead of walking every lead by id until enough match.
         .order_by(Lead.follow_up_on, Lead.id)
         .limit(today_limit)
     ).scalars()
@@ -118,8 +118,8 @@ def gone_quiet(owner_id: int, now: datetime, days: int) -> GoneQuiet:
 
 
 def _stale_counts(now: datetime, days: int) -> dict[int, int]:
-    """Every owner's count, kept for CLINIC_STALE_COUNT_CACHE_SECONDS: at a million leads
-    counting reads a week of activity (~100 ms), while a count of leads quiet for days barely
+    """Every owner's count, kept for CLINIC_STALE_COUNT_CACHE_SECONDS: counting reads the
+    window's activity, too much for every page, while a count of leads quiet for days barely
     moves in a minute."""
     return cached(
         f"stale_counts:{days}",
@@ -136,8 +136,8 @@ def week_start(now: datetime, tz: ZoneInfo) -> date:
 
 def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
     """Median speed to lead for the leads that first wrote this week (clinic time), with the
-    week before as ``previous``; kept for CLINIC_SPEED_CACHE_SECONDS (at the end of a busy week
-    the two weeks are some 15,000 leads at a million, about 30 ms to read on a small server)."""
+    week before as ``previous``; kept for CLINIC_SPEED_CACHE_SECONDS, since reading two weeks
+    of leads on every Today page costs more than a slightly old median is worth."""
     monday = week_start(now, tz)
     return cached(
         f"speed_to_lead:{monday.isoformat()}",

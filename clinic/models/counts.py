@@ -1,7 +1,7 @@
 """How many leads the inbox lists per status, condition and owner, kept exact at any size.
 
-Counting half a million open leads on every inbox page costs hundreds of milliseconds; these
-few hundred rows answer the status tabs instantly. Database triggers (migration
+Counting every open lead on every inbox page would slow each page as the table grows; these
+few hundred rows answer the status tabs at once. Database triggers (migration
 0005_performance) keep them in the same transaction as every insert, update and delete of a
 lead, whichever code path (or SQL statement) makes it, so they are never stale.
 """

@@ -61,8 +61,7 @@ def workload_by_owner(now: datetime, today: date, stale_days: int, condition: st
     """Per coordinator, right now: leads gone quiet, follow-ups overdue and due today.
 
     Gone quiet is counted as the Today page counts it (``stale.count_stale_by_owner``);
-    follow-ups come from ``ix_leads_open_follow_up`` alone. Neither reads the half million
-    open leads themselves.
+    follow-ups come from ``ix_leads_open_follow_up`` alone. Neither reads every open lead.
     """
     extra = [Lead.condition_slug == condition] if condition else []
     listed = [Lead.merged_into_id.is_(None), Lead.erased_at.is_(None)]

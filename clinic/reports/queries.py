@@ -30,10 +30,8 @@ BREAKDOWNS: dict[str, ColumnElement] = {
     "landing_page": Lead.first_landing_page,
 }
 CONSULT_BOOKED = FUNNEL_STAGES.index("consult_booked")
-# See is_long. At a million leads (three years), for a month, a year and three years:
-# SQLite's leads per condition 12 / 172 / 474 ms from the period's range against 85 / 111 /
-# 145 ms walking ix_leads_funnel; PostgreSQL's funnel 31 / 249 / 728 ms hashed against
-# 70 / 176 / 314 ms grouped in the index's order (sql.grouped_in_index_order).
+# See is_long: roughly where walking ix_leads_funnel whole, in order, starts to beat a range
+# scan of the period on both databases.
 LONG_PERIOD = timedelta(days=183)
 
 
@@ -128,10 +126,10 @@ def funnels(filters: ReportFilters) -> dict[str | None, list[FunnelRow]]:
 def funnel_counts(filters: ReportFilters):
     """The period's leads counted per combination of every breakdown and furthest stage.
 
-    SQLite groups only by sorting (0.75 s for a year of leads by these six columns), so it
-    reads ix_leads_funnel, which holds them in this order, and keeps the period's leads (about
-    0.1 s for any period, less for one condition, whose leads it seeks): the period may not be
-    read from another index, or the planner would range-scan that and sort. PostgreSQL hashes
+    SQLite groups only by sorting, slow for a year of leads by these six columns, so it reads
+    ix_leads_funnel, which holds them in this order, and keeps the period's leads (for one
+    condition it seeks that condition's): the period may not be read from another index, or the
+    planner would range-scan that and sort. PostgreSQL hashes
     the groups over a short period and walks the index in order over a long one.
     """
     columns = [*BREAKDOWNS.values(), Lead.furthest_stage]
@@ -241,7 +239,7 @@ def hourly_counts_query(filters: ReportFilters):
     if filters.condition and is_long(filters):
         # One condition's leads over a long period: sought in ix_leads_funnel, and SQLite may
         # not walk ix_leads_created_hour instead (every lead, each one's condition read from
-        # the table: 0.59 s for three years of lupus against 0.26 s).
+        # the table, is slower than seeking the condition's own leads).
         hour, scope = utc_hour(unindexed(Lead.created_at)), funnel_index_scope(filters)
     else:
         # Every lead of a long period: counted in one walk of ix_leads_created_hour, whose

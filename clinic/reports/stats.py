@@ -4,12 +4,11 @@ PostgreSQL computes them itself with ``percentile_cont`` (one in-memory sort per
 same pass that counts the group); per group and overall are two statements, so that over a long
 period each can read its values already in order from an index of migration
 0012_postgres_report_indexes, leaving the sort nothing to do. SQLite has no percentile
-function, and numbering a year of values with a window function cost it a sort of 1–2 µs a row
-(0.6 s for 400,000 leads); reading the values as plain tuples and sorting them in Python takes
-half of that. Over a long period SQLite reads them from an index of migration
-0015_sqlite_report_order that holds them in order: each group's whole numbers as one string,
-which Python parses and sorts in linear time (three years of speed to lead 0.74 -> 0.29 s), or
-one group's values walked to the two ranks a percentile needs (time in stage 0.85 -> 0.28 s).
+function, and numbering a year of values with a window function makes it sort slowly; reading
+the values as plain tuples and sorting them in Python is quicker. Over a long period SQLite
+reads them from an index of migration 0015_sqlite_report_order that holds them in order:
+each group's whole numbers as one string, which Python parses and sorts in linear time, or one
+group's values walked to the two ranks a percentile needs.
 Python interpolates between neighbours exactly as ``percentile_cont`` does, so both databases
 give the same answer.
 """
@@ -179,7 +178,7 @@ def _spreads_in_python(
 
 def _spread_in_python(rows: Subquery, limits: Sequence[float]) -> Spread:
     """One spread of every row: the values alone come back, one-element tuples, which the
-    driver makes in half the time of (key, value) pairs (0.4 against 0.8 µs a row here)."""
+    driver makes faster than (key, value) pairs."""
     result = db.session.connection().execute(select(rows.c.v))
     with closing(result):
         values = [value for (value,) in result.cursor]
@@ -192,7 +191,7 @@ def _spreads_concatenated(
     rows: Subquery, overall: bool, limits: Sequence[float]
 ) -> dict[object, Spread]:
     """Each group's whole numbers as one string, in the order of the index the rows are read
-    from: the driver makes one string a group instead of a tuple a value (0.35 µs each), and
+    from: the driver makes one string a group instead of a tuple a value, and
     sorting values that arrive in order takes linear time. The sort is still done, so a value
     out of order costs time, never a wrong answer."""
     flag = rows.c.get("flag")
