@@ -1,77 +1,55 @@
-"""Outgoing webhooks against a real HTTP receiver on this machine: signatures, retries, privacy."""
+"""Outgoing webhooks against a real HTTP receiver on this machine: signatures, retries, privacy,
+and addresses that lead inside the clinic's network refused however they are written."""
 
 from __future__ import annotations
 
 import json
 import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
-from clinic.automation import webhooks
+from clinic.automation import safe_http, webhooks
 from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.intake import InquiryData, record_inquiry
-from clinic.models import OutboxMessage, utcnow
+from clinic.models import AuditEntry, OutboxMessage, WebhookEndpoint, utcnow
 from clinic.notify import outbox
 from tests.conftest import csrf_token_from
 from tests.staff_helpers import make_staff, sign_in
+from tests.webhook_helpers import FakeDNS, Receiver, free_port
+
+PUBLIC = "93.184.215.14"  # a public address; nothing connects to it, the DNS answer is fake
 
 
-class Receiver:
-    """A local HTTP server that records what it is sent and answers with ``status``."""
-
-    def __init__(self, port: int = 0, status: int = 204):
-        self.requests: list[dict] = []
-        self.status = status
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/clinic"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """No test here asks real DNS: names get the answers a test gives them."""
+    fake = FakeDNS()
+    monkeypatch.setattr(safe_http, "getaddrinfo", fake)
+    return fake
 
 
 @pytest.fixture
-def receiver():
+def own_network(app):
+    """Receivers here run on 127.0.0.1: what WEBHOOK_ALLOW_PRIVATE=true is for."""
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+
+
+@pytest.fixture
+def receiver(own_network):
     running = Receiver()
     yield running
     running.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _endpoint(url: str, personal: bool = False, events=None):
     endpoint = webhooks.save_endpoint(
         None,
         name="CRM",
-        url=url,
+        url=webhooks.check_url(url, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"]),
         events=events or list(webhooks.EVENT_TYPES),
         include_personal_data=personal,
     )
@@ -173,7 +151,7 @@ def test_an_automatically_assigned_new_lead_is_announced_created_then_assigned(a
     assert {event["data"]["lead"]["id"] for event in events} == {lead.id}
 
 
-def test_receiver_outage_is_retried_with_backoff_and_delivered_once(ctx):
+def test_receiver_outage_is_retried_with_backoff_and_delivered_once(ctx, own_network):
     port = free_port()
     url = f"http://127.0.0.1:{port}/hooks/clinic"
     _endpoint(url, events=["lead.created"])
@@ -188,7 +166,7 @@ def test_receiver_outage_is_retried_with_backoff_and_delivered_once(ctx):
     assert message.status == "pending"
     assert message.attempts == 1
     assert message.next_attempt_at >= before + timedelta(seconds=59)
-    assert "could not reach the endpoint" in message.last_error
+    assert message.last_error == "could not connect"
     assert outbox.send_due().sent == 0  # not due yet: back-off is respected
 
     back = Receiver(port=port)
@@ -202,7 +180,7 @@ def test_receiver_outage_is_retried_with_backoff_and_delivered_once(ctx):
     assert (message.status, message.attempts) == ("sent", 2)
 
 
-def test_client_errors_fail_for_good_and_server_errors_retry(ctx):
+def test_client_errors_fail_for_good_and_server_errors_retry(ctx, own_network):
     failing = Receiver(status=410)
     try:
         _endpoint(failing.url, events=["lead.created"])
@@ -226,15 +204,274 @@ def test_client_errors_fail_for_good_and_server_errors_retry(ctx):
     ("url", "message"),
     [
         ("ftp://crm.example.com/hook", "starting with https://"),
+        ("https://crm.example.com:99999/hook", "starting with https://"),
+        ("https://crm.example.com:0/hook", "starting with https://"),
+        ("https://crm.example.com/" + "x" * 500, "under 500 characters"),
         ("http://crm.example.com/hook", "Use https://"),
         ("https://user:pw@crm.example.com/hook", "user name and password"),
+        ("https://no-such-host.example.com/hook", "can't be found"),
     ],
 )
-def test_unsafe_addresses_are_refused(ctx, url, message):
+def test_unsafe_addresses_are_refused(dns, url, message):
+    dns.answer("crm.example.com", [PUBLIC])
     with pytest.raises(webhooks.WebhookError, match=message):
-        webhooks.save_endpoint(
-            None, name="CRM", url=url, events=["lead.created"], include_personal_data=False
+        webhooks.check_url(url, allow_private=False)
+
+
+def test_a_public_name_on_any_port_is_accepted(dns):
+    dns.answer("crm.example.com", [PUBLIC])
+    checked = webhooks.check_url(
+        " https://crm.example.com:8443/in?src=clinic ", allow_private=False
+    )
+    assert checked.text == "https://crm.example.com:8443/in?src=clinic"
+
+
+# Every way of writing an address on this server or a private network that the resolver takes.
+INSIDE_SPELLINGS = [
+    "https://127.0.0.1/hook",
+    "https://localhost:8443/hook",
+    "https://[::1]/hook",
+    "https://10.0.0.5/hook",
+    "https://172.16.4.2/hook",
+    "https://192.168.1.20/hook",
+    "https://100.64.0.7/hook",
+    "https://[fd12:3456::1]/hook",
+    "https://2130706433/hook",
+    "https://0177.0.0.1/hook",
+    "https://0x7f.1/hook",
+    "https://127.1/hook",
+    "https://[::ffff:127.0.0.1]/hook",
+    "https://[::ffff:a00:5]/hook",
+]
+# Never a receiver, whatever WEBHOOK_ALLOW_PRIVATE says.
+RESERVED_SPELLINGS = [
+    "https://169.254.169.254/latest/meta-data/",
+    "https://[fd00:ec2::254]/latest/meta-data/",
+    "https://100.100.100.200/latest/meta-data/",
+    "https://[fe80::1]/hook",
+    "https://0.0.0.0/hook",
+    "https://0/hook",
+    "https://[::]/hook",
+    "https://224.0.0.251/hook",
+    "https://[ff02::1]/hook",
+    "https://240.0.0.1/hook",
+    "https://255.255.255.255/hook",
+    "https://[::127.0.0.1]/hook",
+    "https://[64:ff9b::7f00:1]/hook",
+    "https://[64:ff9b::a9fe:a9fe]/hook",
+    "https://[2002:7f00:1::1]/hook",
+]
+
+
+@pytest.mark.parametrize("url", INSIDE_SPELLINGS + RESERVED_SPELLINGS)
+def test_every_spelling_of_an_inside_address_is_refused(url):
+    with pytest.raises(webhooks.WebhookError) as refused:
+        webhooks.check_url(url, allow_private=False)
+    assert str(refused.value) == webhooks.PRIVATE_ADDRESS
+
+
+@pytest.mark.parametrize("url", INSIDE_SPELLINGS)
+def test_the_clinics_own_network_is_reachable_only_when_allowed(url):
+    assert webhooks.check_url(url, allow_private=True).text == url
+
+
+@pytest.mark.parametrize("url", RESERVED_SPELLINGS)
+def test_link_local_metadata_and_reserved_addresses_stay_refused_when_private_is_allowed(url):
+    with pytest.raises(webhooks.WebhookError) as refused:
+        webhooks.check_url(url, allow_private=True)
+    assert str(refused.value) == webhooks.RESERVED_ADDRESS
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ["10.20.30.40"],
+        ["169.254.169.254"],
+        ["::ffff:192.168.0.9"],
+        [PUBLIC, "192.168.0.9"],  # one inside answer is enough: the resolver picks, not us
+        ["2606:4700::6810:1", "fd00::9"],
+    ],
+)
+def test_a_name_that_resolves_inside_is_refused(dns, answer):
+    dns.answer("crm.example.com", answer)
+    with pytest.raises(webhooks.WebhookError, match="private network"):
+        webhooks.check_url("https://crm.example.com/hook", allow_private=False)
+
+
+def test_plain_http_only_to_the_clinics_own_network(dns):
+    dns.answer("crm.example.com", [PUBLIC])
+    dns.answer("crm.clinic.lan", ["192.168.0.9"])
+    with pytest.raises(webhooks.WebhookError, match="Use https://"):
+        webhooks.check_url("http://crm.example.com/hook", allow_private=True)
+    with pytest.raises(webhooks.WebhookError, match="Use https://"):
+        webhooks.check_url("http://crm.clinic.lan/hook", allow_private=False)
+    assert webhooks.check_url("http://crm.clinic.lan/hook", allow_private=True)
+
+
+def test_inside_addresses_are_refused_on_the_form_and_nothing_is_stored(app, client):
+    with app.app_context():
+        make_staff("admin@clinic.test", role="admin", name="Admin")
+    sign_in(client, "admin@clinic.test")
+    token = csrf_token_from(client.get("/staff/automation/webhooks/new").get_data(as_text=True))
+    not_refused = []
+    for url in INSIDE_SPELLINGS + RESERVED_SPELLINGS:
+        page = client.post(
+            "/staff/automation/webhooks/new",
+            data={"csrf_token": token, "name": "CRM", "url": url, "events": ["lead.created"]},
         )
+        html = page.get_data(as_text=True)
+        if page.status_code != 400 or webhooks.PRIVATE_ADDRESS not in html:
+            not_refused.append(url)
+        elif 'id="url-error"' not in html:
+            not_refused.append(f"{url} (error not on the address field)")
+    assert not_refused == []
+    with app.app_context():
+        assert db.session.execute(select(func.count(WebhookEndpoint.id))).scalar_one() == 0
+        assert (
+            db.session.execute(
+                select(func.count(AuditEntry.id)).where(AuditEntry.action.like("webhook%"))
+            ).scalar_one()
+            == 0
+        )
+
+
+def _webhook_messages() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(
+        db.session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == "webhook")
+            .order_by(OutboxMessage.id)
+        ).scalars()
+    )
+
+
+def test_a_name_that_now_resolves_inside_is_refused_at_sending_without_connecting(ctx, dns):
+    inside = Receiver()
+    try:
+        dns.answer("crm.example.com", [PUBLIC], ["127.0.0.1"])
+        _endpoint(f"https://crm.example.com:{inside.port}/hooks/clinic", events=["lead.created"])
+        _inquiry()
+        report = outbox.send_due()
+    finally:
+        inside.stop()
+    assert report.failed == 1
+    assert inside.connections == 0
+    [message] = _webhook_messages()
+    assert (message.status, message.last_error) == ("failed", "refused: address not allowed")
+
+
+def test_switching_private_addresses_off_stops_deliveries_inside(app, ctx, receiver):
+    _endpoint(receiver.url, events=["lead.created"])
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+    _inquiry()
+    assert outbox.send_due().failed == 1
+    assert receiver.connections == 0
+    [message] = _webhook_messages()
+    assert message.last_error == "refused: address not allowed"
+
+
+def test_delivery_connects_to_the_address_it_checked_not_to_a_second_answer(ctx, dns, own_network):
+    honest = Receiver()
+    # Same port on another loopback address: where a second lookup of the name would lead.
+    rogue = Receiver(port=honest.port, host="127.0.0.2")
+    try:
+        dns.answer("crm.clinic.lan", ["127.0.0.1"])
+        _endpoint(f"http://crm.clinic.lan:{honest.port}/hooks/clinic", events=["lead.created"])
+        _inquiry()
+        dns.answer("crm.clinic.lan", ["127.0.0.1"], ["127.0.0.2"])
+        dns.asked.clear()
+        assert outbox.send_due().sent == 1
+    finally:
+        honest.stop()
+        rogue.stop()
+    assert dns.asked == ["crm.clinic.lan"]
+    assert rogue.connections == 0
+    [request] = honest.requests
+    assert request["headers"]["Host"] == f"crm.clinic.lan:{honest.port}"
+
+
+def test_the_delivery_log_says_could_not_connect_timed_out_or_the_status(app, ctx, own_network):
+    app.config["WEBHOOK_TIMEOUT_SECONDS"] = 0.2
+    closed_port = free_port()
+    # Listens but never accepts: the connection is made, no answer ever comes.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    failing = Receiver(status=500)
+    try:
+        for url in (
+            f"http://127.0.0.1:{closed_port}/hooks/clinic",
+            f"http://127.0.0.1:{silent.getsockname()[1]}/hooks/clinic",
+            failing.url,
+        ):
+            _endpoint(url, events=["lead.created"])
+        _inquiry()
+        assert outbox.send_due().retrying == 3
+    finally:
+        failing.stop()
+        silent.close()
+    assert [(m.status, m.last_error) for m in _webhook_messages()] == [
+        ("pending", "could not connect"),
+        ("pending", "timed out"),
+        ("pending", "HTTP 500"),
+    ]
+
+
+def test_editing_an_endpoint_is_audited_with_before_and_after(app, client, dns):
+    dns.answer("crm.example.com", [PUBLIC])
+    dns.answer("new-crm.example.com", ["93.184.215.15"])
+    with app.app_context():
+        make_staff("admin@clinic.test", role="admin", name="Admin")
+    sign_in(client, "admin@clinic.test")
+    token = csrf_token_from(client.get("/staff/automation/webhooks/new").get_data(as_text=True))
+    created = client.post(
+        "/staff/automation/webhooks/new",
+        data={
+            "csrf_token": token,
+            "name": "CRM",
+            "url": "https://crm.example.com/hooks",
+            "events": ["lead.created"],
+            "active": "y",
+        },
+    )
+    page_url = created.headers["Location"]
+    changed = client.post(
+        page_url,
+        data={
+            "csrf_token": token,
+            "name": "CRM",
+            "url": "https://new-crm.example.com/in",
+            "events": ["lead.created", "lead.assigned"],
+            "include_personal_data": "y",
+            "active": "y",
+        },
+    )
+    assert changed.status_code == 302
+    with app.app_context():
+        endpoint = db.session.execute(select(WebhookEndpoint)).scalar_one()
+        entries = db.session.execute(
+            select(AuditEntry.action, AuditEntry.actor_email, AuditEntry.detail)
+            .where(AuditEntry.action.like("webhook%"))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [tuple(entry) for entry in entries] == [
+        (
+            "webhook_created",
+            "admin@clinic.test",
+            f"webhook {endpoint.id} (CRM): url: https://crm.example.com/hooks; "
+            "events: lead.created; personal data: off",
+        ),
+        (
+            "webhook_changed",
+            "admin@clinic.test",
+            f"webhook {endpoint.id} (CRM): "
+            "url: https://crm.example.com/hooks → https://new-crm.example.com/in; "
+            "events: lead.created → lead.created, lead.assigned; personal data: off → on",
+        ),
+    ]
+    audit_page = client.get("/staff/audit").get_data(as_text=True)
+    assert "Webhook changed" in audit_page and "Webhook added" in audit_page
 
 
 def test_extra_fields_cannot_smuggle_patient_text(ctx):
@@ -243,7 +480,8 @@ def test_extra_fields_cannot_smuggle_patient_text(ctx):
         webhooks.emit_lead_event("lead.created", lead, message="Diagnosed in 2019.")
 
 
-def test_admin_adds_endpoint_sends_test_and_sees_the_delivery_log(app, client, receiver):
+def test_admin_adds_endpoint_sends_test_and_sees_the_delivery_log(app, client, dns, receiver):
+    dns.answer("crm.example.com", [PUBLIC])
     with app.app_context():
         make_staff("admin@clinic.test", role="admin", name="Admin")
         make_staff("c@clinic.test", name="Casey")

@@ -9,6 +9,12 @@ receiver is down. The body is signed when it is sent:
 
 Events carry ids and stages only. Name, contact details and condition are added only for an
 endpoint whose admin ticked "include personal data" — they are health information.
+
+Events go only to public internet addresses over https (clinic.automation.safe_http): the host
+is resolved when the endpoint is saved and again for every delivery, and each delivery connects
+to an address it checked. WEBHOOK_ALLOW_PRIVATE lets in a receiver on the clinic's own network,
+and only then plain http, to such an address. Any port is accepted: the address check is what
+keeps events off the clinic's network, and a public host's ports are open to anyone anyway.
 """
 
 from __future__ import annotations
@@ -18,16 +24,18 @@ import hmac
 import http.client
 import json
 import secrets
-import ssl
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from clinic import audit
+from clinic.automation import safe_http
 from clinic.extensions import db
 from clinic.leads.pipeline import STATUS_LABELS
 from clinic.models import Lead, OutboxMessage, WebhookEndpoint, utcnow
@@ -49,12 +57,47 @@ TIMESTAMP_HEADER = "X-Clinic-Timestamp"
 SIGNATURE_HEADER = "X-Clinic-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
 TIMEOUT_SECONDS = 10
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 RETRYABLE_STATUSES = {408, 425, 429}
+URL_MAX = 500
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+FULL_ADDRESS = "Enter the full address, starting with https://."
+USE_HTTPS = "Use https:// so lead events are encrypted on their way."
+UNKNOWN_HOST = "That host name can't be found: check the address for typing mistakes."
+PRIVATE_ADDRESS = (
+    "That address is on a private network or this server; webhooks can only go to public "
+    "internet addresses."
+)
+RESERVED_ADDRESS = (
+    "That address is reserved (link-local, multicast or a cloud metadata service); webhooks can "
+    "only go to public internet addresses or the clinic's own network."
+)
+# All the delivery log ever says about a failure besides the HTTP status: the system's own error
+# texts would tell whoever reads the log which hosts and ports answer.
+REFUSED = "refused: address not allowed"
+COULD_NOT_CONNECT = "could not connect"
+TIMED_OUT = "timed out"
 
 
 class WebhookError(ValueError):
     """An endpoint can't be saved as given; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class CheckedURL:
+    """A webhook address check_url accepted: the only kind save_endpoint stores."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a webhook address points, taken apart for a pinned connection."""
+
+    scheme: str
+    host: str  # ASCII (IDNA) host name or IP address, without brackets
+    port: int
+    path: str  # path and query string
 
 
 def recipient_for(endpoint_id: int) -> str:
@@ -83,17 +126,57 @@ def verify_signature(
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def check_url(url: str) -> str:
-    """:raise WebhookError: unless https (or http to this machine, for local receivers)."""
-    url = url.strip()
+def _destination(url: str) -> Destination:
+    """:raise WebhookError: not a full http(s) address, or one with a user name in it."""
+    if len(url) > URL_MAX:
+        raise WebhookError(f"Keep the address under {URL_MAX} characters.")
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise WebhookError("Enter the full address, starting with https://.")
+    try:
+        port = parts.port
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):  # a port out of range, a host name IDNA can't encode
+        raise WebhookError(FULL_ADDRESS) from None
+    if parts.scheme not in DEFAULT_PORTS or not host or port == 0:
+        raise WebhookError(FULL_ADDRESS)
     if parts.username or parts.password:
         raise WebhookError("Leave the user name and password out of the address.")
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        raise WebhookError("Use https:// so lead events are encrypted on their way.")
-    return url
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Destination(parts.scheme, host, port or DEFAULT_PORTS[parts.scheme], path)
+
+
+def _addresses(destination: Destination, *, allow_private: bool) -> list[safe_http.IPAddress]:
+    """The addresses a delivery may connect to, every one allowed; plain http only inside.
+
+    :raise WebhookError: plain http to the public internet, or without WEBHOOK_ALLOW_PRIVATE.
+    :raise safe_http.HostNotFound: the host does not resolve.
+    :raise safe_http.AddressNotAllowed: it names an address webhooks may not go to.
+    """
+    if destination.scheme == "http" and not allow_private:
+        raise WebhookError(USE_HTTPS)
+    addresses = safe_http.vetted_addresses(
+        destination.host, destination.port, allow_private=allow_private
+    )
+    if destination.scheme == "http" and any(safe_http.is_public(a) for a in addresses):
+        raise WebhookError(USE_HTTPS)
+    return addresses
+
+
+def check_url(url: str, *, allow_private: bool) -> CheckedURL:
+    """Accept an address only if every address its host resolves to may be sent to.
+
+    It asks DNS, so call it before opening a write transaction.
+
+    :raise WebhookError: what to fix — the form of the address, https, a host name that can't be
+        found, or an address on a private network (or reserved) in whatever spelling.
+    """
+    url = url.strip()
+    try:
+        _addresses(_destination(url), allow_private=allow_private)
+    except safe_http.HostNotFound:
+        raise WebhookError(UNKNOWN_HOST) from None
+    except safe_http.AddressNotAllowed:
+        raise WebhookError(RESERVED_ADDRESS if allow_private else PRIVATE_ADDRESS) from None
+    return CheckedURL(url)
 
 
 def check_events(events: list[str]) -> list[str]:
@@ -217,8 +300,9 @@ def queue_test_event(endpoint: WebhookEndpoint, *, now: datetime | None = None) 
 def send_webhook(delivery: Delivery, config: Mapping[str, Any]) -> None:
     """The outbox sender of the webhook channel: POST the body, signed now, to the endpoint.
 
-    :raise DeliveryError: permanent when the endpoint is gone or disabled, or it answers with a
-        redirect or a client error that retrying can't fix; temporary for anything else.
+    :raise DeliveryError: permanent when the endpoint is gone or disabled, its address is no
+        longer allowed, or it answers with a redirect or a client error that retrying can't fix;
+        temporary for anything else.
     """
     endpoint = db.session.get(WebhookEndpoint, delivery.payload.get("endpoint_id"))
     if endpoint is None:
@@ -245,22 +329,32 @@ def send_webhook(delivery: Delivery, config: Mapping[str, Any]) -> None:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], config: Mapping[str, Any]) -> int:
-    parts = urlsplit(url)
+    """POST to the host, connecting only to addresses checked just now; the response's status.
+
+    :raise DeliveryError: REFUSED (permanent) when the address is no longer allowed, else
+        COULD_NOT_CONNECT or TIMED_OUT.
+    """
+    allow_private = bool(config.get("WEBHOOK_ALLOW_PRIVATE"))
     timeout = float(config.get("WEBHOOK_TIMEOUT_SECONDS") or TIMEOUT_SECONDS)
-    if parts.scheme == "https":
-        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        connection.request("POST", path, body=body, headers=headers)
+        destination = _destination(url)
+        addresses = _addresses(destination, allow_private=allow_private)
+    except safe_http.HostNotFound as error:
+        raise DeliveryError(COULD_NOT_CONNECT) from error
+    except (WebhookError, safe_http.AddressNotAllowed) as error:
+        raise DeliveryError(REFUSED, permanent=True) from error
+    connection = safe_http.pinned_connection(
+        destination.scheme, destination.host, destination.port, addresses, timeout=timeout
+    )
+    try:
+        connection.request("POST", destination.path, body=body, headers=headers)
         response = connection.getresponse()
         response.read(64 * 1024)
         return response.status
+    except TimeoutError as error:
+        raise DeliveryError(TIMED_OUT) from error
     except (OSError, http.client.HTTPException) as error:
-        raise DeliveryError(f"could not reach the endpoint ({type(error).__name__})") from error
+        raise DeliveryError(COULD_NOT_CONNECT) from error
     finally:
         connection.close()
 
@@ -283,33 +377,50 @@ def delivery_log(endpoint: WebhookEndpoint, limit: int = 50) -> list[OutboxMessa
     )
 
 
+def _audited_settings(endpoint: WebhookEndpoint) -> dict[str, str]:
+    """What decides where lead data goes, as the audit log shows it before and after a change."""
+    return {
+        "url": endpoint.url,
+        "events": ", ".join(endpoint.event_types),
+        "personal data": "on" if endpoint.include_personal_data else "off",
+    }
+
+
 def save_endpoint(
     endpoint: WebhookEndpoint | None,
     *,
     name: str,
-    url: str,
+    url: CheckedURL,
     events: list[str],
     include_personal_data: bool,
     active: bool = True,
 ) -> WebhookEndpoint:
-    """Create (endpoint None, with a fresh secret) or update an endpoint.
+    """Create (endpoint None, with a fresh secret) or update an endpoint, and audit it.
 
-    :raise WebhookError: a missing name, an unsafe address or no event chosen.
+    The audit entry holds the address, events and personal-data switch before and after: they
+    decide where patients' data goes.
+
+    :raise WebhookError: a missing name or no event chosen.
     """
     name = name.strip()
     if not name:
         raise WebhookError("Give the endpoint a name, e.g. the system it feeds.")
-    checked_url = check_url(url)
     chosen = check_events(events)
+    before = {} if endpoint is None else _audited_settings(endpoint)
     if endpoint is None:
         endpoint = WebhookEndpoint(secret=new_secret())
         db.session.add(endpoint)
     endpoint.name = name[:120]
-    endpoint.url = checked_url[:500]
+    endpoint.url = url.text
     endpoint.events = ",".join(chosen)
     endpoint.include_personal_data = include_personal_data
     endpoint.active = active
     db.session.flush()
+    audit.record(
+        "webhook_changed" if before else "webhook_created",
+        detail=f"webhook {endpoint.id} ({endpoint.name}): "
+        + audit.changes(before, _audited_settings(endpoint)),
+    )
     return endpoint
 
 
