@@ -88,12 +88,23 @@ def test_same_person_by_email_attaches_to_one_lead(app, submit_inquiry):
         assert [i.message for i in inquiries()][-1] == "Second question"
 
 
-def test_same_person_by_phone_in_another_format_attaches_to_one_lead(app, submit_inquiry):
+def test_same_person_with_the_phone_in_another_format_attaches_to_one_lead(app, submit_inquiry):
     submit_inquiry(email="first@example.com", phone="(212) 555-0142")
-    submit_inquiry(email="other@example.org", phone="+1 212.555.0142")
+    submit_inquiry(email="First@example.com", phone="+1 212.555.0142")
     with app.app_context():
         assert len(leads()) == 1
         assert len(inquiries()) == 2
+
+
+def test_the_same_phone_with_another_email_is_not_attached(app, submit_inquiry):
+    """Matching by phone alone let anyone knowing a number add to (and rename) a patient's
+    record: tests/test_identity.py has the whole rule."""
+    submit_inquiry(email="first@example.com", phone="(212) 555-0142")
+    submit_inquiry(email="other@example.org", phone="+1 212.555.0142")
+    with app.app_context():
+        first, second = leads()
+        assert second.possible_duplicate_of_id == first.id
+        assert [inquiry.lead_id for inquiry in inquiries()] == [first.id, second.id]
 
 
 def test_closed_lead_reopens_to_new_on_a_new_inquiry(app, submit_inquiry):

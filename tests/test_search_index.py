@@ -102,7 +102,7 @@ def test_a_common_word_lists_newest_first_under_both_plans(ctx, monkeypatch):
     assert listed(q="insurance", status="all") == looked_up == ids[::-1]
 
 
-def test_the_index_follows_new_names_erasure_and_merges(ctx):
+def test_the_index_follows_new_messages_erasure_and_merges(ctx):
     staff = make_staff()
     first = make_lead("Ana Souza", email="ana@example.com", message="Cartilage question").id
     record_inquiry(
@@ -114,7 +114,10 @@ def test_the_index_follows_new_names_erasure_and_merges(ctx):
             message="Second question about wheelchairs",
         )
     )
-    assert listed(q="lima", status="all") == [first]
+    # The inquiry joins Ana's lead without renaming it (clinic.leads.identity): the lead is
+    # found by its own name and by every message, not by the name a form was sent with.
+    assert listed(q="lima", status="all") == []
+    assert listed(q="souza", status="all") == [first]
     assert listed(q="wheelchair", status="all") == [first]
     assert listed(q="cartilage", status="all") == [first]
 

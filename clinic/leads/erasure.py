@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from clinic import audit
 from clinic.extensions import db
 from clinic.leads.derived import compact_search
+from clinic.leads.identity import clear_marks
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
 from clinic.notify.outbox import forget_lead
 
@@ -70,8 +71,9 @@ def erase_lead(
 
     The lead keeps its id, dates, status, condition and source so reports still add up, and
     the intake no longer matches it, so a later inquiry from the same address starts a new
-    lead. Leads merged into this one are erased with it, and messages about them that have not
-    left yet are deleted (they hold the address). Erasing twice changes nothing.
+    lead, and "possible same person" marks on it or against it go. Leads merged into this one
+    are erased with it, and messages about them that have not left yet are deleted (they hold
+    the address). Erasing twice changes nothing.
     ``actor`` None means the system did it (the retention purge). The search indexes are then
     rewritten without the old words (derived.compact_search); ``compact=False`` leaves that to
     a caller erasing many leads, to do once at the end.
@@ -83,6 +85,7 @@ def erase_lead(
     ids = [member.id for member in group]
     for member in group:
         _tombstone(member, now)
+    clear_marks(ids)
 
     inquiries = db.session.execute(select(Inquiry).where(Inquiry.lead_id.in_(ids))).scalars()
     for inquiry in inquiries:

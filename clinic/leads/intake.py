@@ -1,4 +1,8 @@
-"""Turning a submitted form into exactly one stored inquiry, attached to the right person."""
+"""Turning a submitted form into exactly one stored inquiry, attached to the right person.
+
+Who "the right person" is follows clinic.leads.identity: the form proves nothing about who sent
+it, so it never changes what is stored about a person who already exists.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, insert, or_, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.automation.intake import after_inquiry_recorded, owner_for_new_lead
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import normalise
+from clinic.leads import identity, normalise
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.pipeline import is_closed
 from clinic.models import Inquiry, Lead, LeadEvent, utcnow
@@ -79,13 +82,17 @@ class InquiryData:
 
 @dataclass
 class IntakeResult:
-    """What intake stored. The ORM objects are loaded only when asked for: the view needs none."""
+    """What intake stored. The ORM objects are loaded only when asked for: the view needs none.
+
+    ``possible_duplicate_of``: the lead a new lead was marked as possibly the same person as.
+    """
 
     inquiry_id: int
     lead_id: int
     created_lead: bool
     duplicate_submission: bool = False
     reopened: bool = False
+    possible_duplicate_of: int | None = None
 
     @property
     def inquiry(self) -> Inquiry:
@@ -124,37 +131,25 @@ def _lock_identity(keys: list[str]) -> None:
         db.session.execute(_ADVISORY_LOCK, {"k": key})
 
 
-@lru_cache(maxsize=4)
-def _lead_lookup(by_email: bool, by_phone: bool):
-    """The statement finding a person's lead id by email key and/or phone digits, built once:
-    intake runs it on every inquiry, and building a select costs more than running it."""
-    conditions = []
-    if by_email:
-        conditions.append(Lead.email_key == bindparam("email_key"))
-    if by_phone:
-        conditions.append(Lead.phone_digits == bindparam("digits"))
-    return (
-        select(Lead.id)
-        .where(or_(*conditions), Lead.erased_at.is_(None), Lead.merged_into_id.is_(None))
-        .order_by(Lead.email_key == bindparam("email_key") if by_email else Lead.id, Lead.id)
-        .limit(1)
-    )
-
-
-def _find_existing_lead(email_key: str | None, phone_digits: str | None) -> Lead | None:
-    if not email_key and not phone_digits:
-        return None
-    query = _lead_lookup(bool(email_key), bool(phone_digits))
-    parameters = {"email_key": email_key, "digits": phone_digits}
-    lead_id = db.session.connection().execute(query, parameters).scalar()
-    return db.session.get(Lead, lead_id) if lead_id else None
-
-
-# Intake's statements, built once (see _lead_lookup) and run on the transaction's connection.
+# Intake's statements, built once (building a statement costs more than running it) and run on
+# the transaction's connection.
 _SUBMISSION = select(Inquiry.id, Inquiry.lead_id).where(Inquiry.idempotency_key == bindparam("key"))
 _INSERT_LEAD = insert(Lead).returning(Lead.id)
 _INSERT_INQUIRY = insert(Inquiry).returning(Inquiry.id)
 _INSERT_EVENT = insert(LeadEvent)
+# A preference left out (only possible outside the public form) keeps the one given before.
+_JOIN_LEAD = (
+    update(Lead)
+    .where(Lead.id == bindparam("joined_id"))
+    .values(
+        inquiry_count=Lead.inquiry_count + 1,
+        last_inquiry_at=bindparam("now"),
+        last_activity_at=bindparam("now"),
+        preferred_contact=func.coalesce(bindparam("preferred"), Lead.preferred_contact),
+        best_time=func.coalesce(bindparam("best"), Lead.best_time),
+        payment=func.coalesce(bindparam("pays"), Lead.payment),
+    )
+)
 
 
 def _existing_submission(key: str) -> IntakeResult | None:
@@ -203,16 +198,23 @@ def _inquiry_values(data: InquiryData, key: str, contact: dict, now: datetime) -
 
 
 def _insert_new_lead(
-    inquiry: dict, contact: dict, source: str, now: datetime, owner_id: int | None
+    inquiry: dict,
+    contact: dict,
+    source: str,
+    now: datetime,
+    owner_id: int | None,
+    possible_duplicate_of: int | None,
 ) -> int:
-    """A lead for a first-time person, inserted as a plain row with its owner; returns its id.
+    """A lead for a person not known yet, inserted as a plain row with its owner and, when it
+    partly matches another lead, the mark naming that lead; returns its id.
 
     Without the ORM its report facts are set here: the first inquiry's attribution, and 'new'
     as the furthest stage reached.
     """
     values = {
         "owner_id": owner_id,
-        **_latest_details(inquiry, contact, now),
+        "possible_duplicate_of_id": possible_duplicate_of,
+        **_person_details(inquiry, contact),
         **first_touch(inquiry["utm_campaign"], inquiry["submitted_from"], inquiry["landing_page"]),
         "created_at": now,
         "first_inquiry_at": now,
@@ -225,15 +227,29 @@ def _insert_new_lead(
     return db.session.connection().execute(_INSERT_LEAD, values).scalar_one()
 
 
-def _update_returning_lead(lead: Lead, inquiry: dict, contact: dict, now: datetime) -> str | None:
-    """A known person wrote again: reopen their lead if closed and show their latest details.
+def _join_lead(match: identity.PersonMatch, inquiry: dict, now: datetime) -> str | None:
+    """A known person wrote again: count the inquiry on their lead and reopen it if closed.
+
+    The lead keeps its name, email, phone and condition: the inquiry holds what this form said,
+    and the record shows it. A coordinator working a lupus lead expects to find it under lupus
+    still, with the new question about COPD on its timeline and in its inquiries (marked as
+    another condition there), not moved silently to another condition's queue and owner. The
+    contact preferences (how, when, how they expect to pay) do follow the latest inquiry: they
+    only steer how staff use the contact details already stored, never where they reach.
 
     Returns the closed status the lead was reopened from, if it was.
     """
-    reopened_from = _reopen_if_closed(lead, now)
-    for name, value in _latest_details(inquiry, contact, now).items():
-        setattr(lead, name, value)
-    lead.inquiry_count = (lead.inquiry_count or 0) + 1
+    parameters = {
+        "joined_id": match.lead_id,
+        "now": now,
+        "preferred": inquiry["preferred_contact"],
+        "best": inquiry["best_time"],
+        "pays": inquiry["payment"],
+    }
+    db.session.connection().execute(_JOIN_LEAD, parameters)
+    if not is_closed(match.status):
+        return None
+    reopened_from = _reopen_if_closed(db.session.get(Lead, match.lead_id), now)
     db.session.flush()
     return reopened_from
 
@@ -258,23 +274,22 @@ def _reopen_if_closed(lead: Lead, now: datetime) -> str | None:
     return previous
 
 
-def _latest_details(inquiry: dict, contact: dict, now: datetime) -> dict:
-    """What a lead shows of its person's latest inquiry (contact details only when given)."""
-    details = {
+def _person_details(inquiry: dict, contact: dict) -> dict:
+    """What a new lead holds of its person's first inquiry."""
+    return {
         "name": contact["name"],
         "name_key": normalise.fold(contact["name"]),
+        "email": contact["email"],
+        "email_key": contact["email_key"],
+        "phone": contact["phone"],
+        "phone_digits": contact["digits"],
         "condition_slug": inquiry["condition_slug"],
         "preferred_contact": inquiry["preferred_contact"],
         "best_time": inquiry["best_time"],
         "payment": inquiry["payment"],
-        "last_inquiry_at": now,
-        "last_activity_at": now,
+        "last_inquiry_at": inquiry["created_at"],
+        "last_activity_at": inquiry["created_at"],
     }
-    if contact["email"]:
-        details.update(email=contact["email"], email_key=contact["email_key"])
-    if contact["phone"]:
-        details.update(phone=contact["phone"], phone_digits=contact["digits"])
-    return details
 
 
 def _contact(data: InquiryData) -> dict:
@@ -291,12 +306,17 @@ def _contact(data: InquiryData) -> dict:
 
 
 def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeResult:
-    """Store one inquiry and attach it to its person's lead (creating or reopening it).
+    """Store one inquiry and attach it to its person's lead, or start a lead for it.
+
+    It joins an existing lead only by the rule of :mod:`clinic.leads.identity` (every contact
+    detail both give agrees), which may reopen a closed one; otherwise it gets a new lead,
+    marked as possibly the same person as a lead it partly matches. Either way nothing stored
+    about an existing person changes but the count and time of their inquiries.
 
     Idempotent on ``data.idempotency_key``: the same rendered form sent twice stores once, and
     the second call returns the first inquiry with ``duplicate_submission`` set. A new lead,
     the inquiry, its timeline entry and the outbox rows are plain inserts in one transaction;
-    the ORM loads a lead only to update a returning person's or when the automation acts.
+    the ORM loads a lead only to reopen it or when the automation acts.
     """
     now = now or utcnow()
     key = data.idempotency_key or idempotency_key_for(None)
@@ -308,26 +328,29 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
             if existing:
                 return existing
             _lock_identity([k for k in (contact["email_key"], contact["digits"]) if k])
-            lead = _find_existing_lead(contact["email_key"], contact["digits"])
-            created, turn = lead is None, None
-            if lead is None:
+            match = identity.find_person(contact["email_key"], contact["digits"])
+            created = match is None or not match.joins
+            turn, reopened_from, marked = None, None, None
+            if created:
+                marked = match.lead_id if match else None
                 source = data.attribution.source()
                 turn = owner_for_new_lead(data.condition_slug)
                 owner_id = turn.owner.id if turn else None
-                lead_id = _insert_new_lead(inquiry, contact, source, now, owner_id)
-                reopened_from = None
+                lead_id = _insert_new_lead(inquiry, contact, source, now, owner_id, marked)
             else:
-                lead_id, reopened_from = (
-                    lead.id,
-                    _update_returning_lead(lead, inquiry, contact, now),
-                )
+                lead_id = match.lead_id
+                reopened_from = _join_lead(match, inquiry, now)
             inquiry_id = _insert_inquiry(lead_id, inquiry, now)
             queue_inquiry_notifications(lead_id, contact["email"], created, now=now)
             after_inquiry_recorded(
                 lead_id, created, reopened_from=reopened_from, turn=turn, now=now
             )
             return IntakeResult(
-                inquiry_id, lead_id, created_lead=created, reopened=reopened_from is not None
+                inquiry_id,
+                lead_id,
+                created_lead=created,
+                reopened=reopened_from is not None,
+                possible_duplicate_of=marked,
             )
     except IntegrityError:
         # A concurrent request with the same form token won the race: report its inquiry.

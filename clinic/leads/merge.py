@@ -9,6 +9,7 @@ from sqlalchemy import update
 from clinic import audit
 from clinic.extensions import db
 from clinic.leads.actions import LeadActionError, check_workable
+from clinic.leads.identity import resolve_marks_on_merge
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
 from clinic.reports.facts import refresh_timeline_facts
 
@@ -26,7 +27,9 @@ def merge_leads(
     ``keep`` keeps its own contact details, filling only the ones it lacks, and the earliest
     first inquiry and first contact, so speed to lead stays honest. The duplicate stays as a
     closed record (lost, duplicate) pointing at ``keep`` so old links and audit rows still work.
-    Both leads should be locked by the caller (``leads_for_update``).
+    A "possible same person" mark between the two is settled by the merge (the audit log says
+    so); other marks follow the person to ``keep``. Both leads should be locked by the caller
+    (``leads_for_update``).
 
     :raise LeadActionError: merging a lead into itself, or an erased or already merged lead.
     """
@@ -64,6 +67,7 @@ def merge_leads(
     # The report funnel counts the furthest stage either record of this person reached.
     keep.furthest_stage = max(keep.furthest_stage or 0, duplicate.furthest_stage or 0)
 
+    settled = resolve_marks_on_merge(keep, duplicate)
     from_status = duplicate.status
     duplicate.merged_into_id = keep.id
     duplicate.status = "lost"
@@ -93,11 +97,15 @@ def merge_leads(
             ),
         ]
     )
+    mark = "; they were marked as possibly the same person" if settled else ""
     audit.record(
-        "lead_merged", lead_id=keep.id, actor=actor, detail=f"lead {duplicate.id} merged into this"
+        "lead_merged",
+        lead_id=keep.id,
+        actor=actor,
+        detail=f"lead {duplicate.id} merged into this{mark}",
     )
     audit.record(
-        "lead_merged", lead_id=duplicate.id, actor=actor, detail=f"merged into lead {keep.id}"
+        "lead_merged", lead_id=duplicate.id, actor=actor, detail=f"merged into lead {keep.id}{mark}"
     )
     db.session.flush()
     # The timelines were moved in one statement: the stays and attempts read from them are

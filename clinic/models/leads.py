@@ -37,7 +37,9 @@ ATTEMPTED_ROWS = "merged_into_id IS NULL AND attempts > 0"
 
 
 class Lead(Base):
-    """One person, however many times they write. Contact fields mirror their latest inquiry."""
+    """One person, however many times they write. Name, email and phone are the ones the person
+    first gave (a merge may fill a missing one); each inquiry keeps the details it was sent with,
+    so an unauthenticated form can never rewrite who a lead is."""
 
     __tablename__ = "leads"
 
@@ -71,6 +73,10 @@ class Lead(Base):
     inquiry_count: Mapped[int] = mapped_column(Integer, default=0)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    # Intake's "possible same person as #N" (clinic/leads/identity.py): this lead shares a
+    # contact detail with lead N but another detail differs, so it was not joined to it. Cleared
+    # when staff merge the two or say they are different people.
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
 
     # Kept for the reports (clinic/reports/facts.py) so they aggregate in SQL at any size:
     # the furthest pipeline stage ever reached (0 = new … 5 = treated), the wait until first
@@ -110,8 +116,16 @@ class Lead(Base):
             sqlite_where=text("merged_into_id IS NOT NULL"),
             postgresql_where=text("merged_into_id IS NOT NULL"),
         ),
+        # Migration 0017_identity_safe_intake: the few leads marked as possibly the same person
+        # as another, for the inbox's view of them and the lead record's reverse look-up.
+        Index(
+            "ix_leads_possible_duplicate_of_id",
+            "possible_duplicate_of_id",
+            sqlite_where=text("possible_duplicate_of_id IS NOT NULL"),
+            postgresql_where=text("possible_duplicate_of_id IS NOT NULL"),
+        ),
         # Migration 0006_stale_index: the open leads someone worked on lately, so "gone quiet"
-        # is counted as open leads (lead_counts) minus these few, not by reading half a million.
+        # is counted as open leads (lead_counts) minus these few, not by reading every open lead.
         Index(
             "ix_leads_recent_activity",
             "last_activity_at",
@@ -144,7 +158,7 @@ class Lead(Base):
         ),
         # Migration 0013_attempts_index: leads with logged contact attempts, by attempts before
         # reaching the person, so the follow-up report counts a period's leads per number
-        # without sorting them (SQLite seeks each number's period: 77 ms for three years).
+        # without sorting them (SQLite seeks each number's period in the index).
         Index(
             "ix_leads_attempts_before_reach",
             "attempts_before_reach",
