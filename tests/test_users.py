@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
-from clinic.models import AuditEntry, StaffUser
+from clinic.models import AuditEntry, OutboxMessage, StaffUser
 from clinic.staff import accounts
-from tests.staff_helpers import csrf_token_for, make_staff, sign_in
+from tests.staff_helpers import DEFAULT_PASSWORD, csrf_token_for, make_staff, sign_in
 
 NEW_PASSWORD = "plenty of characters here"  # noqa: S105
 
@@ -55,6 +55,8 @@ def admin_routes(coordinator_id: int) -> list[tuple[str, str, dict]]:
         ("POST", f"/staff/users/{coordinator_id}/role", {"role": "admin"}),
         ("POST", f"/staff/users/{coordinator_id}/deactivate", {}),
         ("POST", f"/staff/users/{coordinator_id}/reactivate", {}),
+        ("POST", f"/staff/users/{coordinator_id}/unlock", {}),
+        ("POST", f"/staff/users/{coordinator_id}/send-reset-link", {}),
     ]
 
 
@@ -64,7 +66,13 @@ def assert_nothing_changed(app, coordinator_id: int) -> None:
         assert coordinator.role == "coordinator" and coordinator.active
         assert user("new@clinic.test") is None
         assert audit_rows("user_created")[-1].detail == "coord@clinic.test as coordinator"
-        for action in ("role_changed", "user_deactivated", "user_reactivated"):
+        for action in (
+            "role_changed",
+            "user_deactivated",
+            "user_reactivated",
+            "sign_in_unlocked",
+            "password_reset_sent",
+        ):
             assert audit_rows(action) == []
 
 
@@ -164,8 +172,11 @@ def test_admin_creates_an_account_that_can_sign_in(app, client, admin):
         ({"password": "too short", "confirm": "too short"}, "at least 12 characters"),
         (
             {"email": "nia.nurse@clinic.test", "password": "NIA.NURSE@clinic.test"},
-            "must not be the email address",
+            "must not contain “nia.nurse” from the email address",
         ),
+        ({"password": "password1234"}, "list of common passwords"),
+        ({"password": "aaaaaaaaaaaa"}, "can&#39;t be one character repeated"),
+        ({"password": " " * 12}, "can&#39;t be only spaces"),
         ({"confirm": "something else entirely"}, "The two passwords don&#39;t match."),
         ({"role": "superuser"}, "Not a valid choice"),
     ],
@@ -315,6 +326,86 @@ def test_unknown_account_is_404(client, admin):
     assert post_button(client, "/staff/users/99999/deactivate").status_code == 404
 
 
+# --- sign-in: unlock and reset links ------------------------------------------------------------
+
+
+def lock_out(app, email: str, address: str) -> None:
+    """Ten wrong passwords for `email` from `address`: that address is locked out of it."""
+    browser = app.test_client()
+    for _ in range(10):
+        token = csrf_token_for(browser, "/staff/login")
+        response = browser.post(
+            "/staff/login",
+            data={"email": email, "password": "wrong password!!", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        )
+    assert response.status_code == 429
+
+
+def test_admin_sees_failed_sign_ins_and_unlocks_the_account(app, client, admin):
+    coordinator_id = admin["coordinator"].id
+    lock_out(app, "coord@clinic.test", "203.0.113.66")
+    page = client.get(f"/staff/users/{coordinator_id}").get_data(as_text=True)
+    assert (
+        '<code>203.0.113.66</code> <span class="badge badge--warning">Locked out for now</span>'
+        in page
+    )
+
+    response = post_button(client, f"/staff/users/{coordinator_id}/unlock")
+    assert response.headers["Location"] == f"/staff/users/{coordinator_id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sign-in unlocked for Casey Coordinator" in page
+    assert "<code>203.0.113.66</code></th>" in page  # still listed, no longer locked out
+    assert "Locked out for now" not in page and ">Unlock sign-in for" not in page
+    their_browser = app.test_client()
+    token = csrf_token_for(their_browser, "/staff/login")
+    back_in = their_browser.post(
+        "/staff/login",
+        data={"email": "coord@clinic.test", "password": DEFAULT_PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "203.0.113.66"},
+    )
+    assert back_in.status_code == 302
+    with app.app_context():
+        [entry] = audit_rows("sign_in_unlocked")
+        assert entry.actor_email == "boss@clinic.test"
+        assert entry.detail == "coord@clinic.test: 10 failed sign-ins cleared"
+
+
+def test_unlock_with_nothing_to_clear_says_so(app, client, admin):
+    response = post_button(client, f"/staff/users/{admin['coordinator'].id}/unlock")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "coord@clinic.test has no failed sign-ins to clear." in page
+    with app.app_context():
+        assert audit_rows("sign_in_unlocked") == []
+
+
+def test_admin_sends_a_password_reset_link(app, client, admin):
+    coordinator_id = admin["coordinator"].id
+    response = post_button(client, f"/staff/users/{coordinator_id}/send-reset-link")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A password-reset link is on its way to Casey Coordinator" in page
+    with app.app_context():
+        [email] = db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.kind == "password_reset")
+        ).scalars()
+        assert email.recipient == "coord@clinic.test"
+        assert "An admin of " in email.body and "/staff/reset-password?token=" in email.body
+        [entry] = audit_rows("password_reset_sent")
+        assert entry.actor_email == "boss@clinic.test" and entry.detail == "coord@clinic.test"
+
+
+def test_no_reset_link_for_a_deactivated_account(app, client, admin):
+    coordinator_id = admin["coordinator"].id
+    post_button(client, f"/staff/users/{coordinator_id}/deactivate")
+    page = client.get(f"/staff/users/{coordinator_id}").get_data(as_text=True)
+    assert "Send a password-reset link" not in page
+    response = post_button(client, f"/staff/users/{coordinator_id}/send-reset-link")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "reactivate the account before sending a reset link" in page
+    with app.app_context():
+        assert audit_rows("password_reset_sent") == []
+
+
 # --- the `users` commands -----------------------------------------------------------------------
 
 
@@ -352,7 +443,9 @@ def test_cli_create_at_a_terminal_asks_twice_without_echo(app, runner, monkeypat
     ("args", "stdin", "message"),
     [
         ([], "short\n", "at least 12 characters"),
-        ([], "ada@clinic.test\n", "must not be the email address"),
+        ([], "ada@clinic.test\n", "must not contain “ada” from the email address"),
+        ([], "password1234\n", "list of common passwords"),
+        ([], "aaaaaaaaaaaa\n", "can't be one character repeated"),
         ([], "", "No password on standard input"),
         ([], "\n", "No password on standard input"),
         (["--name", "  "], NEW_PASSWORD + "\n", "Enter the person"),
