@@ -2,7 +2,9 @@
 
 The code never logs a patient's name, contact details, condition or message; the filter here is
 the second line of defence. It blanks e-mail addresses, phone numbers and query strings (a staff
-search is a person's name) from whatever a library or a careless line might write.
+search is a person's name) from whatever a library or a careless line might write, in every field
+of the line: the message, the exception, and each extra field such as the request's path,
+referrer and user agent.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import re
 import sys
 import time
 import uuid
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 from werkzeug.wrappers import Response
 
-EMAIL = re.compile(r"[^\s@<>()\"',;:]+@[^\s@<>()\"',;:]+\.[A-Za-z]{2,}")
+# No slash on either side of the @: an address in a path is blanked, not the path around it.
+EMAIL = re.compile(r"[^\s@<>()\"',;:/]+@[^\s@<>()\"',;:/]+\.[A-Za-z]{2,}")
 PHONE = re.compile(
     r"\+\d[\d\s().-]{6,}\d"  # international form: +1 212 555 0142, +442079460958
     r"|\(\d{2,4}\)\s*\d{3}[\s.-]?\d{3,4}"  # (212) 555-0142
@@ -27,6 +31,7 @@ QUERY_STRING = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+HEADER_MAX = 300
 
 _HANDLER_MARK = "_clinic_handler"
 
@@ -38,8 +43,20 @@ def redact(text: str) -> str:
     return QUERY_STRING.sub(r"\1?[query]", text)
 
 
+def redact_value(value: object) -> object:
+    """`redact` applied to a log field: text, or the text inside a list or a mapping."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [redact_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    return value
+
+
 class PersonalDataFilter(logging.Filter):
-    """Rewrites each record's message (and its exception text) through `redact`."""
+    """Rewrites each record's message, exception and stack text through `redact`, for every
+    handler that formats the record after ours."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -52,7 +69,18 @@ class PersonalDataFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """A JSON line whose every field is redacted, not only the message: the extra fields
+    (path, referrer, user agent …) and the exception, which this formatter writes afresh from
+    the record's exc_info rather than from the filtered text."""
+
+    def process_log_record(self, log_data: dict) -> dict:
+        return {key: redact_value(value) for key, value in log_data.items()}
 
 
 class RequestIdFilter(logging.Filter):
@@ -70,7 +98,7 @@ def make_handler(log_format: str) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(
-            JsonFormatter(
+            RedactingJsonFormatter(
                 JSON_FIELDS,
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )
@@ -95,8 +123,20 @@ def configure_logging(log_format: str, level: str) -> None:
 
 def _start_request() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    # An incoming id goes into every line as it is: one that looks like a phone number is replaced.
+    usable = REQUEST_ID.match(incoming) and redact(incoming) == incoming
+    g.request_id = incoming if usable else uuid.uuid4().hex
     g.request_started = time.perf_counter()
+
+
+def _referrer() -> str | None:
+    """The referring page without its query (a search elsewhere can be a name), its path
+    decoded so that an address written %40 is redacted like any other."""
+    if not request.referrer:
+        return None
+    page = urlsplit(request.referrer)
+    query = "?[query]" if page.query else ""
+    return f"{page.scheme}://{page.netloc}{unquote(page.path)}{query}"[:HEADER_MAX]
 
 
 def _finish_request(response: Response) -> Response:
@@ -113,6 +153,8 @@ def _finish_request(response: Response) -> Response:
             "path": request.path,
             "status": response.status_code,
             "duration_ms": elapsed_ms,
+            "referrer": _referrer(),
+            "user_agent": request.user_agent.string[:HEADER_MAX] or None,
         },
     )
     return response

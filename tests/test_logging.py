@@ -138,3 +138,48 @@ def test_the_handler_redacts_what_a_careless_line_would_leak(database_url, monke
     app.logger.warning("could not reach %s", "zoe.nunez@example.com")
     assert "could not reach [email]" in stream.getvalue()
     assert "zoe.nunez" not in stream.getvalue()
+
+
+def json_log_lines(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+def test_every_field_of_a_request_line_is_redacted(database_url, monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, LOG_FORMAT="json")
+    client = app.test_client()
+    client.get(
+        "/conditions/zoe.nunez@example.com/212-555-0142/+1 212 555 0142",
+        query_string={"email": "zoe.nunez@example.com", "phone": "+1 212 555 0142"},
+        headers={
+            "Referer": "https://search.example/u/zoe.nunez%40example.com?q=Zo%C3%AB+N%C3%BA%C3%B1ez",
+            "User-Agent": "Mozilla/5.0 (contact zoe.nunez@example.com or (212) 555-0142)",
+        },
+    )
+    client.get("/healthz", headers={"X-Request-ID": "212-555-0142"})
+    output = stream.getvalue()
+    for secret in ["zoe.nunez", "555", "Zo%C3%AB", "Zoë", "Núñez"]:
+        assert secret not in output, secret
+    entries = [line for line in json_log_lines(stream) if line.get("logger") == "clinic.request"]
+    assert entries[0]["path"] == "/conditions/[email]/[phone]/[phone]"
+    assert entries[0]["referrer"] == "https://search.example/u/[email]?[query]"
+    assert entries[0]["user_agent"] == "Mozilla/5.0 (contact [email] or [phone])"
+    assert entries[0]["status"] == 404
+
+
+def test_extra_fields_and_exceptions_in_a_json_line_are_redacted(database_url, monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, LOG_FORMAT="json")
+    try:
+        raise ValueError("no mailbox zoe.nunez@example.com")
+    except ValueError:
+        app.logger.exception(
+            "sending failed",
+            extra={"to": "zoe.nunez@example.com", "tried": ["+1 212 555 0142"]},
+        )
+    [entry] = json_log_lines(stream)
+    assert entry["to"] == "[email]" and entry["tried"] == ["[phone]"]
+    assert "ValueError: no mailbox [email]" in entry["exc_info"]
+    assert "zoe.nunez" not in stream.getvalue()

@@ -1,5 +1,6 @@
 """The inbox's CSV export: same filters as the inbox, streamed, safe to open in a spreadsheet,
-and written in the audit log with its filters and row count."""
+written in the audit log with its filters and row count, and only for the people an admin has
+allowed to export patients' details."""
 
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ import pytest
 from clinic.extensions import db
 from clinic.leads.erasure import erase_lead
 from clinic.leads.export import EXPORT_FIELDS
+from clinic.models import StaffUser
 from tests.lead_helpers import audit_rows, make_lead, signed_in
+from tests.staff_helpers import csrf_token_for, make_staff, sign_in
+
+EXPORT_BUTTON = "Export these leads (CSV)"
 
 
 @pytest.fixture
 def casey(app, client):
-    return signed_in(app, client, "casey@clinic.test")
+    """A coordinator an admin has allowed to export."""
+    user = signed_in(app, client, "casey@clinic.test")
+    with app.app_context():
+        db.session.get(StaffUser, user.id).can_export = True
+        db.session.commit()
+    return user
 
 
 def export(client, query: str = "") -> tuple[str, list[dict]]:
@@ -103,10 +113,82 @@ def test_export_audit_never_records_the_search_text(app, client, casey):
     with app.app_context():
         [entry] = audit_rows("leads_exported")
         assert "Searchable" not in entry.detail
-        assert "q=%28search%29" in entry.detail
+        assert "q=(search)" in entry.detail
 
 
 def test_export_needs_a_signed_in_user(client):
     response = client.get("/staff/leads/export.csv")
     assert response.status_code == 302
     assert "/staff/login" in response.headers["Location"]
+
+
+def test_a_coordinator_without_the_permission_gets_403_and_no_button(app, client):
+    signed_in(app, client, "casey@clinic.test")
+    with app.app_context():
+        make_lead()
+    assert EXPORT_BUTTON not in client.get("/staff/leads").get_data(as_text=True)
+    assert client.get("/staff/leads/export.csv").status_code == 403
+    with app.app_context():
+        assert audit_rows("leads_exported") == []
+
+
+def test_admins_can_export_from_the_start(app, client):
+    signed_in(app, client, "boss@clinic.test", role="admin")
+    assert EXPORT_BUTTON in client.get("/staff/leads").get_data(as_text=True)
+    export(client)
+
+
+def toggle(client, user_id: int, change: str):
+    token = csrf_token_for(client, f"/staff/users/{user_id}")
+    return client.post(f"/staff/users/{user_id}/export/{change}", data={"csrf_token": token})
+
+
+def test_an_admin_grants_and_withdraws_the_permission_and_both_are_audited(app):
+    with app.app_context():
+        make_staff("boss@clinic.test", role="admin", name="Bo Admin")
+        casey_id = make_staff("casey@clinic.test", name="Casey Coord").id
+    admin, coordinator = app.test_client(), app.test_client()
+    sign_in(admin, "boss@clinic.test")
+    sign_in(coordinator, "casey@clinic.test")
+
+    page = admin.get(f"/staff/users/{casey_id}").get_data(as_text=True)
+    assert "Allow Casey Coord to export" in page
+    response = toggle(admin, casey_id, "allow")
+    assert response.status_code == 302
+    assert "Stop Casey Coord exporting" in admin.get(response.location).get_data(as_text=True)
+    assert EXPORT_BUTTON in coordinator.get("/staff/leads").get_data(as_text=True)
+    export(coordinator)
+
+    assert toggle(admin, casey_id, "stop").status_code == 302
+    assert coordinator.get("/staff/leads/export.csv").status_code == 403
+    with app.app_context():
+        [granted] = audit_rows("export_granted")
+        [revoked] = audit_rows("export_revoked")
+        [exported] = audit_rows("leads_exported")
+    assert (granted.actor_email, granted.detail) == ("boss@clinic.test", "casey@clinic.test")
+    assert (revoked.actor_email, revoked.detail) == ("boss@clinic.test", "casey@clinic.test")
+    assert exported.actor_email == "casey@clinic.test"
+
+
+def test_the_audit_page_shows_who_exported(app, client, casey):
+    export(client)
+    admin = app.test_client()
+    with app.app_context():
+        make_staff("boss@clinic.test", role="admin", name="Bo Admin")
+    sign_in(admin, "boss@clinic.test")
+    html = admin.get("/staff/audit?action=leads_exported").get_data(as_text=True)
+    assert "Leads exported" in html and "casey@clinic.test" in html
+
+
+def test_granting_needs_an_admin_and_a_csrf_token(app, client, casey):
+    with app.app_context():
+        target = make_staff("dana@clinic.test", name="Dana Coord").id
+    assert client.post(f"/staff/users/{target}/export/allow").status_code in (400, 403)
+    admin = app.test_client()
+    with app.app_context():
+        make_staff("boss@clinic.test", role="admin", name="Bo Admin")
+    sign_in(admin, "boss@clinic.test")
+    assert admin.post(f"/staff/users/{target}/export/allow").status_code == 400
+    with app.app_context():
+        assert db.session.get(StaffUser, target).can_export is False
+        assert audit_rows("export_granted") == []

@@ -10,22 +10,53 @@ from email_validator import EmailNotValidError, validate_email
 
 # C0/C1 control characters and NUL. PostgreSQL refuses NUL in text; none of them belongs in a lead.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that change how the text around them shows without showing themselves: the bidi
+# controls (embeddings, overrides, isolates, and the LRM, RLM and ALM marks), which can make a
+# name or a number display in another order than the one stored, and the zero-width characters,
+# which make two names that look alike differ when stored and searched.
+_INVISIBLE = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# The zero-width non-joiner and joiner are spelling in Persian and Indic scripts and glue emoji
+# sequences together, so they stay between two such characters and go everywhere else (at an
+# edge, beside a space, inside Latin text, or repeated).
+_JOINERS = re.compile("[\u200c\u200d]+")
 _LINE_BREAKS_AND_TABS = re.compile(r"[\t\n\r\u2028\u2029]")
 
 
+def _keep_joiner(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before.isspace() or after.isspace() or before.isascii() or after.isascii():
+        return ""
+    return match.group()[0]
+
+
+def _without_invisible(value: str) -> str:
+    return _JOINERS.sub(_keep_joiner, _INVISIBLE.sub("", value))
+
+
 def clean_line(value: str | None) -> str:
-    """One-line text: control characters removed, line breaks and tabs made spaces, trimmed."""
+    """One-line text: control and invisible formatting characters removed, line breaks and tabs
+    made spaces, trimmed. Letters and combining marks of every script are kept as typed."""
     if not value:
         return ""
-    return _LINE_BREAKS_AND_TABS.sub(" ", _CONTROL.sub("", value)).strip()
+    value = _without_invisible(_CONTROL.sub("", value))
+    return _LINE_BREAKS_AND_TABS.sub(" ", value).strip()
 
 
 def clean_text(value: str | None) -> str:
-    """Multi-line text: newlines kept (as \\n), other control characters removed, trimmed."""
+    """Multi-line text: newlines kept (as \\n), other control characters and invisible formatting
+    characters removed, trimmed."""
     if not value:
         return ""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).strip()
+    return _without_invisible(_CONTROL.sub("", value)).strip()
+
+
+def has_letter(value: str) -> bool:
+    """Whether the text holds a letter of any script: a name made only of digits, punctuation,
+    marks or symbols is not one a coordinator can greet."""
+    return any(unicodedata.category(character).startswith("L") for character in value)
 
 
 def fold(value: str) -> str:
