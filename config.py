@@ -57,10 +57,17 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
     STAFF_MAX_SESSION_HOURS = env_int("STAFF_MAX_SESSION_HOURS", 8)
-    # Sign-in lock-out: this many consecutive failures within the window lock the account.
+    # How staff passwords are stored (a werkzeug method): scrypt at werkzeug's cost. Not read
+    # from the environment, so no stray variable can weaken it in production.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
+    # Sign-in throttling (clinic.staff.sign_in_throttle): this many failed passwords for one email
+    # from one address within the minutes lock that address (only) out of it meanwhile; failures
+    # from many addresses make each attempt for the email wait, doubling up to the maximum.
     STAFF_LOCKOUT_THRESHOLD = env_int("STAFF_LOCKOUT_THRESHOLD", 10)
-    STAFF_LOCKOUT_WINDOW_MINUTES = env_int("STAFF_LOCKOUT_WINDOW_MINUTES", 15)
     STAFF_LOCKOUT_MINUTES = env_int("STAFF_LOCKOUT_MINUTES", 15)
+    STAFF_SLOWDOWN_MAX_SECONDS = env_int("STAFF_SLOWDOWN_MAX_SECONDS", 300)
+    # Who must sign in with a code from an authenticator app too: admins, all or none.
+    STAFF_REQUIRE_2FA = os.environ.get("STAFF_REQUIRE_2FA", "admins").strip().lower()
     TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     # Strict-Transport-Security max-age; 0 leaves the header out (plain-HTTP development).
@@ -112,6 +119,9 @@ class Config:
     OUTBOX_WORK_INTERVAL_SECONDS = env_int("OUTBOX_WORK_INTERVAL_SECONDS", 30)
     # Delivered messages (which hold addresses) are deleted this many days after sending.
     OUTBOX_KEEP_SENT_DAYS = env_int("OUTBOX_KEEP_SENT_DAYS", 30)
+    # Webhooks go only to public internet addresses; on, they may also reach this server and
+    # private networks (a receiver on the clinic's own network), never link-local or metadata.
+    WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
     # Rate limits (Flask-Limiter)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
@@ -123,6 +133,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5/minute;30/day")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20/minute;200/day")
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5/minute;50/day")
 
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
@@ -136,6 +147,7 @@ class DevelopmentConfig(Config):
     CLINIC_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"  # noqa: S105
     DEMO_ADMIN = env_bool("CLINIC_DEMO_ADMIN", True)
+    STAFF_REQUIRE_2FA = os.environ.get("STAFF_REQUIRE_2FA", "none").strip().lower()
 
 
 class TestingConfig(Config):
@@ -147,6 +159,11 @@ class TestingConfig(Config):
     OUTBOX_SEND_AFTER_RESPONSE = False
     # Tests of manual work start from unassigned leads; the automation tests switch it on.
     CLINIC_AUTO_ASSIGN = False
+    # One cheap round: the suite signs people in hundreds of times. Tests of the hashing itself
+    # set the real method back.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (a method name)
+    # Tests that sign in an admin get in with the password; two-step tests switch it on.
+    STAFF_REQUIRE_2FA = "none"
     # Tests change articles between requests: read the condition list every time.
     CLINIC_CONTENT_CACHE_SECONDS = 0
     CLINIC_STALE_COUNT_CACHE_SECONDS = 0

@@ -22,7 +22,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _refuse_unsafe_production(app)
 
-    from clinic import cli, errors, health, limits, logging_setup, security, templating
+    from clinic import cli, errors, health, limits, logging_setup, routing, security, templating
     from clinic.database import configure_engine, engine_options_for
     from clinic.extensions import csrf, db, login_manager, migrate
     from clinic.public import bp as public_bp
@@ -43,6 +43,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         configure_engine(db.engine)
 
     templating.init_app(app)
+    routing.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health.bp)

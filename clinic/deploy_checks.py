@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from clinic.extensions import db
+from clinic.staff.two_factor import REQUIREMENTS
 
 MIN_SECRET_KEY_LENGTH = 32
 ONE_YEAR = 365 * 24 * 3600
@@ -57,6 +58,8 @@ GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 class Finding:
     problem: str
     fix: str
+    # False for a setting some sites need on purpose: it is printed, but the check still passes.
+    blocking: bool = True
 
 
 def filesystem_type(path: str, mounts_file: str = "/proc/mounts") -> str | None:
@@ -162,7 +165,44 @@ def check_settings(config: Mapping[str, Any], debug: bool) -> list[Finding]:
         )
     found.extend(check_rate_limits(config))
     found.extend(check_mail(config))
+    found.extend(check_webhooks(config))
+    found.extend(check_two_factor(config))
     return found
+
+
+def check_two_factor(config: Mapping[str, Any]) -> list[Finding]:
+    setting = str(config.get("STAFF_REQUIRE_2FA") or "").strip().lower()
+    if setting == "none":
+        return [
+            Finding(
+                "STAFF_REQUIRE_2FA=none: an admin's password alone opens every patient's record "
+                "and the staff accounts.",
+                "Set STAFF_REQUIRE_2FA=admins (the production default) or all.",
+            )
+        ]
+    if setting not in REQUIREMENTS:
+        return [
+            Finding(
+                f"STAFF_REQUIRE_2FA={setting!r} is not known; the app treats it as 'all'.",
+                f"Set STAFF_REQUIRE_2FA to one of: {', '.join(REQUIREMENTS)}.",
+            )
+        ]
+    return []
+
+
+def check_webhooks(config: Mapping[str, Any]) -> list[Finding]:
+    """A note, not a problem: a clinic may need a receiver on its own network."""
+    if not config.get("WEBHOOK_ALLOW_PRIVATE"):
+        return []
+    return [
+        Finding(
+            "WEBHOOK_ALLOW_PRIVATE is on: an admin can point webhooks (with patient data, if "
+            "ticked) at this server and at private networks, over plain http too.",
+            "Keep it only while a webhook receiver runs on the clinic's own network; "
+            "otherwise unset it.",
+            blocking=False,
+        )
+    ]
 
 
 def check_rate_limits(config: Mapping[str, Any]) -> list[Finding]:
@@ -263,10 +303,15 @@ def find_problems(app: Flask, mounts_file: str = "/proc/mounts") -> list[Finding
 def check_deploy() -> None:
     """Check the production settings; print each problem with its fix, exit 1 if any."""
     findings = find_problems(current_app._get_current_object())  # type: ignore[attr-defined]
-    if not findings:
-        click.echo("check-deploy: no problems found.")
-        return
-    click.echo(f"check-deploy: {len(findings)} problem(s) found.\n")
-    for number, finding in enumerate(findings, 1):
-        click.echo(f"{number}. {finding.problem}\n   Fix: {finding.fix}\n")
-    sys.exit(1)
+    problems = [finding for finding in findings if finding.blocking]
+    if problems:
+        click.echo(f"check-deploy: {len(problems)} problem(s) found.\n")
+        for number, finding in enumerate(problems, 1):
+            click.echo(f"{number}. {finding.problem}\n   Fix: {finding.fix}\n")
+    else:
+        click.echo("check-deploy: no problems found.\n")
+    for finding in findings:
+        if not finding.blocking:
+            click.echo(f"Note: {finding.problem}\n   {finding.fix}\n")
+    if problems:
+        sys.exit(1)

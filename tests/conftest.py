@@ -1,13 +1,34 @@
-"""Shared fixtures: an app on a clean, migrated database (SQLite, or TEST_DATABASE_URL)."""
+"""Shared fixtures: an app on a clean, migrated database (SQLite, or TEST_DATABASE_URL).
+
+The clock: a test that reads "today" (or "now", through utcnow(), datetime.now, date.today or
+time.time) asks for ``frozen_clock``, which stops the clock at ``FROZEN_AT`` for the test and
+can move it::
+
+    def test_overdue_after_midnight(app, frozen_clock):
+        frozen_clock.move_to(datetime(2027, 3, 14, 3, 30, tzinfo=CLINIC_TZ))
+        frozen_clock.shift(timedelta(hours=1))
+
+To find tests that depend on the date they run, run the suite as if it started at another
+moment (the clock then ticks on from there; frozen tests are not affected)::
+
+    CLINIC_TEST_NOW=2027-03-14T02:30-04:00 .venv/bin/pytest -q -p no:cacheprovider
+
+Parallel runs (pytest-xdist, ``-n 2``): each worker gets its own database, a SQLite file in its
+own temporary folder or, on PostgreSQL, TEST_DATABASE_URL's database with the worker's name
+appended (test_f_gw0), created on the same server when missing.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from clinic import create_app
 from clinic.content.loader import sync_content
@@ -15,6 +36,52 @@ from clinic.extensions import db
 from config import TestingConfig
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+CLINIC_TZ = ZoneInfo(TestingConfig.CLINIC_TIMEZONE)
+# A Wednesday mid-month, mid-morning in the clinic: inside business hours, far from any week,
+# month or daylight-saving boundary.
+FROZEN_AT = datetime(2026, 12, 9, 10, 0, tzinfo=CLINIC_TZ)
+_RUN_TRAVEL: list[time_machine.travel] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the whole run at CLINIC_TEST_NOW (an ISO 8601 instant) when it is set."""
+    moment = os.environ.get("CLINIC_TEST_NOW", "").strip()
+    if moment:
+        start = datetime.fromisoformat(moment)
+        travel = time_machine.travel(start if start.tzinfo else start.replace(tzinfo=CLINIC_TZ))
+        travel.start()
+        _RUN_TRAVEL.append(travel)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _RUN_TRAVEL:
+        _RUN_TRAVEL.pop().stop()
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock stopped at FROZEN_AT; ``move_to(instant)`` and ``shift(timedelta)`` move it."""
+    with time_machine.travel(FROZEN_AT, tick=False) as traveller:
+        yield traveller
+
+
+def worker_database_url(url: str, worker: str | None) -> str:
+    """The database of one xdist worker: the run's PostgreSQL database name with the worker's
+    appended, created when missing. SQLite (a file per worker already) and runs without workers
+    keep the URL they were given."""
+    if not worker or not url.startswith("postgresql"):
+        return url
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        known = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if known is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def reset_database(url: str) -> None:
@@ -29,7 +96,12 @@ def reset_database(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'clinic-test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = (
+        worker_database_url(TEST_DATABASE_URL, worker)
+        if TEST_DATABASE_URL
+        else f"sqlite:///{tmp_path_factory.mktemp('db') / 'clinic-test.db'}"
+    )
     reset_database(url)
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

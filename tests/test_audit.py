@@ -14,6 +14,7 @@ from clinic import audit
 from clinic.extensions import db
 from clinic.models import AuditEntry
 from clinic.staff import accounts, audit_log
+from clinic.staff.sign_in_throttle import SignInPolicy
 from tests.staff_helpers import DEFAULT_PASSWORD, csrf_token_for, make_staff, sign_in
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -107,15 +108,16 @@ def test_each_account_action_leaves_one_row_naming_who_did_it(app, client):
 
 def test_lock_out_is_recorded(ctx):
     make_staff()
-    policy = accounts.LockoutPolicy(threshold=3)
+    policy = SignInPolicy(threshold=3)
     for _ in range(3):
-        accounts.authenticate("coord@clinic.test", "wrong wrong wrong", now=T0, policy=policy)
-    db.session.commit()
+        accounts.authenticate(
+            "coord@clinic.test", "wrong wrong wrong", address="198.51.100.7", now=T0, policy=policy
+        )
     assert rows(action="account_locked") == [
         (
             "account_locked",
             "coord@clinic.test",
-            "after 3 failed sign-ins; locked until 2026-03-02 14:15 UTC",
+            "198.51.100.7 after 3 failed sign-ins; locked out until 2026-03-02 14:15 UTC",
         )
     ]
 

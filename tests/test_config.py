@@ -66,6 +66,24 @@ def test_production_cookies_are_secure_httponly_lax(tmp_path):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
+def test_production_keeps_cookies_secure_whatever_the_environment_says(tmp_path):
+    """README: SESSION_COOKIE_SECURE can't be turned off in production; the variable is ignored."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from config import ProductionConfig as c;"
+            "print(c.SESSION_COOKIE_SECURE, c.REMEMBER_COOKIE_SECURE)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "SESSION_COOKIE_SECURE": "false", "REMEMBER_COOKIE_SECURE": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["True", "True"], result.stderr
+
+
 def test_phone_region_is_configurable(app, client):
     from tests.conftest import csrf_token_from, form_token_from, valid_inquiry
 
@@ -80,3 +98,20 @@ def test_phone_region_is_configurable(app, client):
 
     with app.app_context():
         assert db.session.execute(db.select(Lead.phone)).scalar_one() == "+442079460958"
+
+
+@pytest.mark.parametrize("config_name", ["development", "production"])
+def test_staff_passwords_are_hashed_with_scrypt_outside_the_test_suite(app, client, config_name):
+    """The test configuration's one-round hash (for speed) never reaches a real deployment."""
+    from clinic.staff import accounts
+    from config import CONFIGS
+    from tests.staff_helpers import DEFAULT_PASSWORD, make_staff, sign_in
+
+    with app.app_context():
+        assert make_staff("cheap@clinic.test").password_hash.startswith("pbkdf2:sha256:1$")
+        app.config["PASSWORD_HASH_METHOD"] = CONFIGS[config_name].PASSWORD_HASH_METHOD
+        user = make_staff("real@clinic.test")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert accounts.password_matches(user, DEFAULT_PASSWORD)
+        assert not accounts.password_matches(user, DEFAULT_PASSWORD + "!")
+    assert sign_in(client, "real@clinic.test").status_code == 302

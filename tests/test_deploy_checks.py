@@ -127,6 +127,16 @@ def test_debug_mode_of_the_app_is_reported():
     ]
 
 
+def test_webhooks_to_private_networks_are_noted_without_failing_the_check(tmp_path):
+    [finding] = check_settings({**good_config(), "WEBHOOK_ALLOW_PRIVATE": True}, debug=False)
+    assert "WEBHOOK_ALLOW_PRIVATE is on" in finding.problem
+    assert not finding.blocking
+    result = run_check({**good_environment(tmp_path), "WEBHOOK_ALLOW_PRIVATE": "true"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "check-deploy: no problems found." in result.stdout
+    assert "Note: WEBHOOK_ALLOW_PRIVATE is on" in result.stdout
+
+
 def write_mounts(tmp_path, fs_type: str) -> str:
     mounts = tmp_path / "mounts"
     mounts.write_text(

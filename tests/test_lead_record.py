@@ -3,14 +3,14 @@ POST that lands on the timeline, read access in the audit log, and user text alw
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
 from clinic.extensions import db
 from clinic.leads.intake import Attribution
 from clinic.models import Lead
+from tests.conftest import FROZEN_AT
 from tests.lead_helpers import audit_rows, events_of, make_lead, signed_in, token_from
 from tests.staff_helpers import make_staff
 
@@ -176,8 +176,8 @@ def test_deactivated_staff_cannot_be_chosen(app, client, casey, lead_id):
     assert lead(app, lead_id).owner_id is None
 
 
-def test_follow_up_set_cleared_and_past_dates_refused(app, client, casey, lead_id):
-    today = datetime.now(ZoneInfo("America/New_York")).date()
+def test_follow_up_set_cleared_and_past_dates_refused(frozen_clock, app, client, casey, lead_id):
+    today = FROZEN_AT.date()  # the clinic's date on the frozen clock
     future = today + timedelta(days=3)
     response = post(client, lead_id, "follow-up", "follow_up", follow_up_on=future.isoformat())
     assert response.status_code == 302

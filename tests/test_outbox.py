@@ -188,6 +188,7 @@ def test_forget_lead_deletes_its_unsent_messages(ctx):
     assert db.session.execute(select(OutboxMessage.lead_id)).scalars().all() == [8]
 
 
+@pytest.mark.server  # a real `flask outbox work` process, on the real clock
 def test_outbox_work_delivers_in_a_loop_and_stops_on_sigterm(app, ctx, mail_server, database_url):
     mail_server.start()
     queue_emails(2)

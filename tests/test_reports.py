@@ -5,7 +5,7 @@ Six leads in October 2026 (America/New_York, EDT; business hours Mon–Fri 09:00
 lead  written (local)   article                first contact       min  furthest stage
 L1    Mon 5 Oct 10:00   /conditions/lupus      Mon 10:10 (status)  10   treated
 L2    Mon 5 Oct 16:30   /conditions/lupus      Tue 09:30 (call)    60   consult booked; lost
-L3    Sat 10 Oct 12:00  /conditions/psoriasis  Mon 12 09:05 (call) 5    contacted; lost
+L3    Sat 10 Oct 12:00  /conditions/copd       Mon 12 09:05 (call) 5    contacted; lost
 L4    Wed 14 Oct 20:00  /faq                   Thu 09:20 (status)  20   consult booked
 L5    Thu 15 Oct 09:00  /conditions/lupus      —                   —    new
 L6    Fri 16 Oct 16:00  /conditions/lupus      Mon 19 10:00        120  contacted; not a candidate
@@ -52,7 +52,7 @@ def _lead(n: int, at: datetime, article: str, campaign: str | None = None) -> Le
             name=f"Patient {n}",
             email=f"patient{n}@example.com",
             phone=None,
-            condition_slug="lupus" if n != 3 else "psoriasis",
+            condition_slug="lupus" if n != 3 else "copd",
             submitted_from=article,
             attribution=Attribution(
                 utm_source="google" if campaign else None,
@@ -75,7 +75,7 @@ def october(app):
         leads = [
             _lead(1, ny(2026, 10, 5, 10, 0), "/conditions/lupus", "autumn"),
             _lead(2, ny(2026, 10, 5, 16, 30), "/conditions/lupus", "autumn"),
-            _lead(3, ny(2026, 10, 10, 12, 0), "/conditions/psoriasis"),
+            _lead(3, ny(2026, 10, 10, 12, 0), "/conditions/copd"),
             _lead(4, ny(2026, 10, 14, 20, 0), "/faq"),
             _lead(5, ny(2026, 10, 15, 9, 0), "/conditions/lupus", "autumn"),
             _lead(6, ny(2026, 10, 16, 16, 0), "/conditions/lupus"),
@@ -132,7 +132,7 @@ def test_funnel_counts_every_stage_reached_and_conversions(app, october):
         by_article = {r.key: r.reached for r in funnels["article"]}
         assert by_article == {
             "/conditions/lupus": [4, 3, 2, 1, 1, 1],
-            "/conditions/psoriasis": [1, 1, 0, 0, 0, 0],
+            "/conditions/copd": [1, 1, 0, 0, 0, 0],
             "/faq": [1, 1, 1, 0, 0, 0],
         }
         by_campaign = {r.key: r.leads for r in funnels["campaign"]}
@@ -298,7 +298,7 @@ def test_by_article_answers_which_article_books_consults_and_how_fast(app, octob
         assert summary == [
             ("/conditions/lupus", 4, 2, 60 * 60),
             ("/faq", 1, 1, 20 * 60),
-            ("/conditions/psoriasis", 1, 0, 5 * 60),
+            ("/conditions/copd", 1, 0, 5 * 60),
         ]
 
 
@@ -327,7 +327,7 @@ def test_volume_by_week_condition_and_hour_in_clinic_time(app, october):
         assert weeks[date(2026, 10, 12)] == 3
         assert weeks[date(2026, 11, 2)] == 1  # the November lead, after the DST change
         assert sum(weeks.values()) == 7
-        assert queries.volume_by_condition(_filters(app)) == [("lupus", 5), ("psoriasis", 1)]
+        assert queries.volume_by_condition(_filters(app)) == [("lupus", 5), ("copd", 1)]
 
 
 def test_volume_hours_follow_daylight_saving(app):
@@ -475,22 +475,40 @@ def test_speed_section_shows_the_hand_computed_numbers(app, client, october):
     assert speed["Within 1 business day"] == "5 (83.3%)"
 
 
-def test_presets_condition_filter_and_bad_dates(app, client, october):
+def test_presets_condition_filter_and_bad_dates(frozen_clock, app, client, october):
+    """Presets count back from the clinic's today (the frozen clock's Wednesday 9 December
+    2026); a condition narrows the period asked for; what can't be used falls back to the last
+    30 days and says why."""
     _signed_in(client)
     html = client.get("/staff/reports?period=last_quarter").get_data(as_text=True)
-    assert "Last 30 days" in html and "This year" in html
-    assert re.search(r"Q\d \d{4}", html)
-    only = client.get(f"/staff/reports?section=funnel&{OCTOBER}&condition=psoriasis")
+    assert "Q3 2026 (1 July 2026 to 30 September 2026)" in html
+    assert ">Last 30 days</a>" in html and ">This year</a>" in html
+    this_year = client.get("/staff/reports?period=this_year").get_data(as_text=True)
+    assert "This year (2026) (1 January 2026 to 9 December 2026)" in this_year
+
+    only = client.get(f"/staff/reports?section=funnel&{OCTOBER}&condition=copd")
+    only_html = only.get_data(as_text=True)
+    assert "(1 October 2026 to 31 October 2026) · COPD" in only_html
     parser = _Tables()
-    parser.feed(only.get_data(as_text=True))
+    parser.feed(only_html)
     assert parser.tables["funnel"][1] == ["New", "1", "—", "100.0%"]
+    assert parser.tables["funnel"][2][:2] == ["Contacted", "1"]
+    everyone = _Tables()
+    everyone.feed(client.get(f"/staff/reports?section=funnel&{OCTOBER}").get_data(as_text=True))
+    assert everyone.tables["funnel"][1][:2] == ["New", "6"]
+
+    fallback = "Last 30 days (10 November 2026 to 9 December 2026)"
+    unknown_condition = client.get(f"/staff/reports?{OCTOBER}&condition=psoriasis")
+    assert "Condition: Not a valid choice" in unknown_condition.get_data(as_text=True)
+    assert fallback in unknown_condition.get_data(as_text=True)
     bad = client.get("/staff/reports?period=custom&date_from=2026-10-31&date_to=2026-10-01")
     assert bad.status_code == 200
     assert "The end date is before the start date" in bad.get_data(as_text=True)
+    assert fallback in bad.get_data(as_text=True)
     unreadable = client.get("/staff/reports?period=custom&date_from=31/10/2026")
     assert "From: Not a valid date value" in unreadable.get_data(as_text=True)
     unknown = client.get("/staff/reports?period=quarter").get_data(as_text=True)
-    assert "Period: Not a valid choice" in unknown and "Last 30 days (" in unknown
+    assert "Period: Not a valid choice" in unknown and fallback in unknown
     assert client.get("/staff/reports?format=csv&report=nonsense").status_code == 404
 
 

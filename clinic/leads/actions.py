@@ -17,7 +17,6 @@ from clinic import audit
 from clinic.automation.webhooks import emit_lead_event
 from clinic.extensions import db
 from clinic.leads import normalise
-from clinic.leads.inbox import ID_MAX
 from clinic.leads.pipeline import (
     CONTACT_CHANNELS,
     CONTACT_OUTCOMES,
@@ -28,6 +27,7 @@ from clinic.leads.pipeline import (
     status_label,
 )
 from clinic.models import Lead, LeadEvent, StaffUser, utcnow
+from clinic.models.base import ID_MAX
 
 NOTE_MAX = 5000
 BULK_MAX = 200

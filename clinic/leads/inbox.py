@@ -20,18 +20,25 @@ from clinic.leads.pipeline import OPEN_STATUSES, STATUS_LABELS, STATUSES
 from clinic.leads.planner import broad
 from clinic.leads.search import QUERY_MAX, find, search
 from clinic.models import Article, Lead
+from clinic.models.base import ID_MAX
 from clinic.models.counts import UNASSIGNED
 from clinic.worker_cache import cached
 
 PAGE_SIZE = 50
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "follow_up": "Next follow-up"}
-VIEWS = {"overdue": "Overdue follow-ups", "unassigned": "Unassigned", "stale": "Gone quiet"}
+VIEWS = {
+    "overdue": "Overdue follow-ups",
+    "unassigned": "Unassigned",
+    "stale": "Gone quiet",
+    "possible_duplicates": "Possible same person",
+}
+# Views of work waiting on open leads; the others follow the status tabs like any filter
+# (a lead marked as possibly the same person as another needs a decision whatever its stage).
+OPEN_VIEWS = ("overdue", "unassigned", "stale")
 # Status scopes besides the single statuses: every open stage, or every lead whatever its stage.
 SCOPES = {"open": "All open", "all": "All leads"}
 OTHER_CONDITION = ("other", "Another condition, or not sure")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Ids are 32-bit integers on PostgreSQL; anything larger in a link can only be a mistake.
-ID_MAX = 2**31 - 1
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
@@ -179,7 +186,7 @@ def _conditions(
     ``for_paging`` marks the views broad for a page's query (below). Counting the tabs reads
     up to a thousand matching leads in any order, which SQLite does fastest through the index
     on the view's own column: without the marks, the overdue counts seek each coordinator's
-    past follow-ups in ix_leads_open_follow_up (0.4 ms) instead of scanning it (12 ms).
+    past follow-ups in ix_leads_open_follow_up instead of scanning the whole index.
     """
     mark = broad if for_paging else (lambda condition: condition)
     where = listed()
@@ -200,7 +207,7 @@ def _conditions(
         where.append(Lead.created_at < end)
     # The views keep a large share of the open leads: marked broad, so SQLite walks the inbox's
     # order instead of reading every matching lead to sort them (see clinic.leads.planner).
-    if params.view:
+    if params.view in OPEN_VIEWS:
         where.append(mark(Lead.status.in_(OPEN_STATUSES)))
     if params.view == "overdue":
         where.append(mark(Lead.follow_up_on < ctx.today))
@@ -208,6 +215,9 @@ def _conditions(
         where.append(Lead.owner_id.is_(None))
     elif params.view == "stale":
         where.append(mark(Lead.last_activity_at < ctx.now - timedelta(days=ctx.stale_days)))
+    elif params.view == "possible_duplicates":
+        # Few leads, all in the partial index ix_leads_possible_duplicate_of_id.
+        where.append(Lead.possible_duplicate_of_id.is_not(None))
     return where
 
 
@@ -224,8 +234,8 @@ def filtered_leads(params: InboxParams, ctx: InboxContext, *, paged: bool = Fals
     (in the inbox's order), which on PostgreSQL changes how a common search word is tested."""
     statement = select(Lead).where(*_conditions(params, ctx))
     status = _status_condition(params.scope)
-    if status is not None and not (params.view and params.scope == "open"):
-        statement = statement.where(status)  # a view already keeps open leads only
+    if status is not None and not (params.view in OPEN_VIEWS and params.scope == "open"):
+        statement = statement.where(status)  # such a view already keeps open leads only
     return search(statement, params.q, region=ctx.region, paged=paged)
 
 

@@ -12,7 +12,9 @@ from clinic.models.content import Article
 from clinic.models.counts import LeadCount
 from clinic.models.leads import Inquiry, Lead, LeadEvent
 from clinic.models.outbox import OutboxMessage
+from clinic.models.sign_in import PasswordResetToken, SignInFailure
 from clinic.models.staff import StaffUser
+from clinic.models.two_factor import RecoveryCode, StaffTwoFactor
 
 __all__ = [
     "Article",
@@ -25,7 +27,11 @@ __all__ = [
     "LeadCount",
     "LeadEvent",
     "OutboxMessage",
+    "PasswordResetToken",
+    "RecoveryCode",
     "ReplyTemplate",
+    "SignInFailure",
+    "StaffTwoFactor",
     "StaffUser",
     "WebhookEndpoint",
     "utcnow",

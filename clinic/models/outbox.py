@@ -25,7 +25,8 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # staff_new_inquiry | acknowledgement | digest (email); other channels add their own.
+    # staff_new_inquiry | acknowledgement | digest | password_reset (email); other channels add
+    # their own.
     kind: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(20), default="email", server_default="email")
     recipient: Mapped[str] = mapped_column(String(500))

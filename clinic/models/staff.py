@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.models.base import Base, UTCDateTime, utcnow
@@ -26,12 +26,11 @@ class StaffUser(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="coordinator")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # May download patients' details (the inbox CSV): granted per person by an admin.
+    can_export: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(255))
     # Rotated on logout, password change and deactivation: old session cookies stop working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    first_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

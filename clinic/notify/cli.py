@@ -93,4 +93,5 @@ def status() -> None:
 @outbox_cli.command("retry-failed")
 def retry_failed() -> None:
     """Give every failed message a fresh set of attempts (after fixing the mail settings)."""
-    click.echo(f"outbox: {outbox.retry_failed()} failed message(s) queued again")
+    count = outbox.retry_failed(by="command line")
+    click.echo(f"outbox: {count} failed message(s) queued again")

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from flask import Flask, after_this_request, current_app, has_request_context
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
+from clinic import audit
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.models import OutboxMessage, utcnow
@@ -285,8 +286,9 @@ def failed_messages(limit: int = 20) -> list[OutboxMessage]:
     )
 
 
-def retry_failed(now: datetime | None = None) -> int:
-    """Put every failed message back in the queue with a fresh set of attempts."""
+def retry_failed(now: datetime | None = None, *, by: str | None = None) -> int:
+    """Put every failed message back in the queue with a fresh set of attempts, and say so in
+    the audit log: by the signed-in admin, or by ``by`` (such as "command line")."""
     now = now or utcnow()
     with write_transaction():
         result = db.session.execute(
@@ -294,6 +296,9 @@ def retry_failed(now: datetime | None = None) -> int:
             .where(OutboxMessage.status == "failed")
             .values(status="pending", attempts=0, next_attempt_at=now)
             .execution_options(synchronize_session=False)
+        )
+        audit.record(
+            "outbox_retried", detail=f"{result.rowcount} message(s) queued again", actor_email=by
         )
     return result.rowcount
 

@@ -34,8 +34,9 @@ PAYMENT = [
 
 
 class CleanedInput:
-    """Mixin for text inputs: control characters dropped and outer space trimmed before
-    validation, so the rules and the database see what the patient meant to type."""
+    """Mixin for text inputs: control and invisible formatting characters dropped and outer
+    space trimmed before validation, so the rules and the database see what the patient meant
+    to type."""
 
     cleaner = staticmethod(normalise.clean_line)
 
@@ -121,6 +122,10 @@ class InquiryForm(FlaskForm):
     website = StringField("Leave this field empty")
     form_token = HiddenField()
     submitted_from = HiddenField()
+
+    def validate_name(self, field):
+        if not normalise.has_letter(field.data):
+            raise ValidationError("Please enter your name using letters.")
 
     def validate_email(self, field):
         if field.data:

@@ -12,6 +12,8 @@ from clinic.staff import (  # noqa: E402,F401  (routes register on import)
     lead_record_views,
     lead_views,
     outbox_views,
+    password_reset_views,
     report_views,
     sessions,
+    two_factor_views,
 )

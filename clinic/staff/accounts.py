@@ -1,27 +1,32 @@
-"""Staff accounts: creating and changing them, checking sign-ins, locking out guessers.
+"""Staff accounts: creating and changing them, checking sign-ins.
 
 Plain functions on plain values. Callers (views, the CLI) wrap them in `write_transaction()`, which
-commits the change together with the audit row each function adds.
+commits the change together with the audit row each function adds; `authenticate` alone commits
+by itself (it says why). Guessing is slowed in sign_in_throttle.py; the password rule is
+passwords.py.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from clinic import audit
+from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.models import StaffUser
+from clinic.leads.normalise import clean_line, has_letter
+from clinic.models import PasswordResetToken, StaffUser, utcnow
 from clinic.models.staff import ROLES, new_session_token
+from clinic.staff import passwords, sign_in_throttle
+from clinic.staff.sign_in_throttle import Refusal, SignInPolicy
 
-MIN_PASSWORD_LENGTH = 12
 EMAIL_MAX = 320
 NAME_MAX = 200
 DEMO_ADMIN_EMAIL = "admin@clinic.local"
@@ -47,28 +52,12 @@ class AccountError(ValueError):
 
 
 @dataclass(frozen=True)
-class LockoutPolicy:
-    """How many consecutive failures within `window` lock an account, and for how long."""
-
-    threshold: int = 10
-    window: timedelta = timedelta(minutes=15)
-    cooldown: timedelta = timedelta(minutes=15)
-
-    @classmethod
-    def from_config(cls, config: Mapping) -> LockoutPolicy:
-        return cls(
-            threshold=int(config["STAFF_LOCKOUT_THRESHOLD"]),
-            window=timedelta(minutes=int(config["STAFF_LOCKOUT_WINDOW_MINUTES"])),
-            cooldown=timedelta(minutes=int(config["STAFF_LOCKOUT_MINUTES"])),
-        )
-
-
-@dataclass(frozen=True)
 class SignInOutcome:
-    """`user` is set only on success; `locked_until` only when the account is locked."""
+    """`user` is set only on success; `refused` when the attempt must wait (its password may not
+    even have been checked). Neither: the plain "don't match" failure."""
 
     user: StaffUser | None = None
-    locked_until: datetime | None = None
+    refused: Refusal | None = None
 
 
 def _record(action: str, by: Actor, detail: str = "", actor_email: str | None = None) -> None:
@@ -105,14 +94,11 @@ def list_users() -> list[StaffUser]:
 
 
 def check_new_password(email: str, password: str) -> None:
-    """:raise AccountError: when the password is too short or is the email address."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.",
-            field="password",
-        )
-    if password.strip().lower() == email.strip().lower():
-        raise AccountError("The password must not be the email address.", field="password")
+    """:raise AccountError: when the password breaks the rule in passwords.py; the message says
+    which part."""
+    problem = passwords.problem_with(password, email)
+    if problem is not None:
+        raise AccountError(problem, field="password")
 
 
 def create_user(email: str, name: str, role: str, password: str, *, by: Actor = None) -> StaffUser:
@@ -121,9 +107,11 @@ def create_user(email: str, name: str, role: str, password: str, *, by: Actor = 
     :raise AccountError: for a bad email, name, role or password, or an email already in use.
     """
     email = normalise_email(email)
-    name = " ".join((name or "").split())
+    name = " ".join(clean_line(name).split())
     if not name:
         raise AccountError("Enter the person's full name.", field="name")
+    if not has_letter(name):
+        raise AccountError("Enter the person's name using letters.", field="name")
     if len(name) > NAME_MAX:
         raise AccountError(f"The name must be at most {NAME_MAX} characters.", field="name")
     if role not in ROLES:
@@ -132,7 +120,12 @@ def create_user(email: str, name: str, role: str, password: str, *, by: Actor = 
         raise AccountError(f"An account for {email} already exists.", field="email")
     check_new_password(email, password)
     user = StaffUser(
-        email=email, name=name, role=role, password_hash=generate_password_hash(password)
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(password),
+        # Admins could always export; a coordinator is given it by an admin, person by person.
+        can_export=role == "admin",
     )
     db.session.add(user)
     db.session.flush()
@@ -140,82 +133,91 @@ def create_user(email: str, name: str, role: str, password: str, *, by: Actor = 
     return user
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a new password, by the configured PASSWORD_HASH_METHOD."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def password_matches(user: StaffUser, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-@cache
 def _decoy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16))
+    """What an unknown email's password is checked against: made like every real hash (same
+    method and cost), so the check takes as long as for a staff account."""
+    return _decoy_hash_by(current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def _spend_hash_time(password: str) -> None:
-    """Hash even when there is no account, so response time doesn't reveal which emails exist."""
-    check_password_hash(_decoy_hash(), password)
+@cache
+def _decoy_hash_by(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
-def is_locked(user: StaffUser, now: datetime) -> bool:
-    return user.locked_until is not None and now < user.locked_until
-
-
-def note_failed_sign_in(user: StaffUser, now: datetime, policy: LockoutPolicy) -> bool:
-    """Count one failure; returns True when this failure locks the account.
-
-    The count restarts when the first failure of the run is older than the policy's window, and
-    after a lock (so the account gets a fresh set of attempts once the cool-down is over).
-    """
-    started = user.first_failed_login_at
-    if started is None or now - started >= policy.window:
-        user.failed_logins = 0
-        user.first_failed_login_at = now
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins < policy.threshold:
-        return False
-    user.locked_until = now + policy.cooldown
-    user.failed_logins = 0
-    user.first_failed_login_at = None
-    return True
-
-
-def note_successful_sign_in(user: StaffUser, now: datetime) -> None:
-    user.failed_logins = 0
-    user.first_failed_login_at = None
-    user.locked_until = None
-    user.last_login_at = now
+REFUSED_DETAILS = {
+    sign_in_throttle.LOCKED: "refused: too many failures from this address",
+    sign_in_throttle.SLOWED: "refused: too soon after failures from several addresses",
+}
 
 
 def authenticate(
-    email: str, password: str, *, now: datetime, policy: LockoutPolicy
+    email: str, password: str, *, address: str, now: datetime, policy: SignInPolicy
 ) -> SignInOutcome:
-    """Check a sign-in attempt, keep the lock-out count and audit the result.
+    """Check a sign-in attempt from a client address, count it and audit the result.
 
-    Unknown, deactivated and wrong-password attempts all come back as the same plain failure;
-    only a locked account is reported differently, so the person knows to wait.
+    Commits by itself, twice, on purpose: the attempt is counted as a failure and committed
+    before the password is checked, so attempts racing in parallel see each other and no
+    transaction stays open during the slow hash; a right password then takes it back. Unknown,
+    deactivated and wrong-password attempts are counted alike and all come back as the same
+    plain failure, and an unknown email is checked against a decoy hash, so neither the answer
+    nor its timing tells which staff emails exist.
     """
     typed_email = (email or "").strip().lower()[:EMAIL_MAX]
-    user = find_by_email(typed_email, for_update=True)
-    if user is None:
-        _spend_hash_time(password)
-        _record("sign_in_failed", None, "unknown account", actor_email=typed_email)
-        return SignInOutcome()
-    if is_locked(user, now):
-        _spend_hash_time(password)
-        _record("sign_in_failed", None, "account locked", actor_email=user.email)
-        return SignInOutcome(locked_until=user.locked_until)
-    if not password_matches(user, password):
-        _record("sign_in_failed", None, "wrong password", actor_email=user.email)
-        if note_failed_sign_in(user, now, policy):
-            until = f"{user.locked_until:%Y-%m-%d %H:%M} UTC"
-            detail = f"after {policy.threshold} failed sign-ins; locked until {until}"
-            _record("account_locked", None, detail, actor_email=user.email)
-            return SignInOutcome(locked_until=user.locked_until)
-        return SignInOutcome()
-    if not user.active:
-        _record("sign_in_failed", None, "account deactivated", actor_email=user.email)
-        return SignInOutcome()
-    note_successful_sign_in(user, now)
-    _record("sign_in", user)
-    return SignInOutcome(user=user)
+    key = sign_in_throttle.email_key(typed_email)
+    with write_transaction():
+        refusal = sign_in_throttle.refusal(key, address, now, policy)
+        if refusal is not None:
+            _record(
+                "sign_in_failed", None, REFUSED_DETAILS[refusal.reason], actor_email=typed_email
+            )
+            return SignInOutcome(refused=refusal)
+        failure_id = sign_in_throttle.charge(key, address, now)
+    user = find_by_email(typed_email)
+    stored_hash = user.password_hash if user is not None else _decoy_hash()
+    db.session.commit()  # end the read: nothing waits on this connection during the hash
+    matches = check_password_hash(stored_hash, password) and user is not None
+    with write_transaction():
+        if matches and user.active:
+            sign_in_throttle.take_back(failure_id, key, address, now)
+            user.last_login_at = now
+            _record("sign_in", user)
+            return SignInOutcome(user=user)
+        if user is None:
+            _record("sign_in_failed", None, "unknown account", actor_email=typed_email)
+        else:
+            reason = "wrong password" if not matches else "account deactivated"
+            _record("sign_in_failed", None, reason, actor_email=user.email)
+        locked_until = sign_in_throttle.address_locked_until(key, address, now, policy)
+        if locked_until is None:
+            return SignInOutcome()
+        detail = (
+            f"{address} after {policy.threshold} failed sign-ins; "
+            f"locked out until {locked_until:%Y-%m-%d %H:%M} UTC"
+        )
+        _record("account_locked", None, detail, actor_email=typed_email)
+        return SignInOutcome(refused=Refusal(locked_until, sign_in_throttle.LOCKED))
+
+
+def unlock_sign_in(user: StaffUser, *, by: Actor = None, now: datetime | None = None) -> int:
+    """An admin lets every address try again at once: the account's failures stop counting.
+
+    :raise AccountError: when nothing is counting against the account.
+    """
+    key = sign_in_throttle.email_key(user.email)
+    if not sign_in_throttle.has_counting_failures(key):
+        raise AccountError(f"{user.email} has no failed sign-ins to clear.")
+    cleared = sign_in_throttle.clear(key, now or utcnow())
+    _record("sign_in_unlocked", by, f"{user.email}: {cleared} failed sign-ins cleared")
+    return cleared
 
 
 def end_sessions(user: StaffUser) -> None:
@@ -228,17 +230,26 @@ def sign_out(user: StaffUser) -> None:
     _record("sign_out", user)
 
 
+def store_new_password(user: StaffUser, password: str, now: datetime | None = None) -> None:
+    """Replace the password once it has passed the rule: every session of the person ends,
+    unused reset links die, and failed sign-ins (guesses at the old one) stop counting."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    db.session.execute(
+        delete(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+    sign_in_throttle.clear(sign_in_throttle.email_key(user.email), now or utcnow())
+
+
 def set_password(user: StaffUser, password: str, *, by: Actor = None) -> None:
     """An operator resets the password: every session ends and any lock-out is lifted.
 
     :raise AccountError: when the password breaks the rules.
     """
     check_new_password(user.email, password)
-    user.password_hash = generate_password_hash(password)
-    end_sessions(user)
-    user.failed_logins = 0
-    user.first_failed_login_at = None
-    user.locked_until = None
+    store_new_password(user, password)
     _record("password_set", by, user.email)
 
 
@@ -255,8 +266,7 @@ def change_own_password(user: StaffUser, current: str, new: str) -> None:
         raise AccountError(
             "The new password must be different from the current one.", field="password"
         )
-    user.password_hash = generate_password_hash(new)
-    end_sessions(user)
+    store_new_password(user, new)
     _record("password_changed", user)
 
 
@@ -309,6 +319,24 @@ def change_role(user: StaffUser, role: str, *, by: Actor = None) -> None:
         _refuse_if_last_admin(user, "remove the admin role from")
     previous, user.role = user.role, role
     _record("role_changed", by, f"{user.email}: {previous} → {role}")
+
+
+def set_export_permission(user: StaffUser, allowed: bool, *, by: Actor = None) -> None:
+    """Allow or stop downloading patients' details (the inbox's CSV export) for one person.
+
+    A change of role leaves it as it is: whoever may take patients' details out of the clinic
+    is decided on its own, and shown on the account.
+
+    :raise AccountError: when the account already is as asked.
+    """
+    if user.can_export == allowed:
+        state = "may already" if allowed else "already may not"
+        raise AccountError(f"{user.email} {state} export patients' details.")
+    user.can_export = allowed
+    if allowed:
+        _record("export_granted", by, user.email)
+    else:
+        _record("export_revoked", by, user.email)
 
 
 def create_demo_admin() -> tuple[StaffUser, str] | None:

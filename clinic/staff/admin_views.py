@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.models import StaffUser, utcnow
-from clinic.staff import accounts, audit_log, bp
+from clinic.staff import accounts, audit_log, bp, password_reset, sign_in_throttle
 from clinic.staff.auth import admin_required
 from clinic.staff.forms import AuditFilterForm, CreateUserForm, EmptyForm, RoleForm
 from clinic.templating import clinic_tz
@@ -51,17 +51,20 @@ def user_new():
     return render_template("staff/users_new.html", form=form), status
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @admin_required
 def user_detail(user_id: int):
     user = _staff_user_or_404(user_id)
     role_form = RoleForm(role=user.role)
+    key = sign_in_throttle.email_key(user.email)
+    policy = sign_in_throttle.SignInPolicy.from_config(current_app.config)
     return render_template(
         "staff/users_detail.html",
         user=user,
         role_form=role_form,
         button_form=EmptyForm(),
-        locked=accounts.is_locked(user, utcnow()),
+        failures=sign_in_throttle.recent_failures(key, utcnow(), policy),
+        can_unlock=sign_in_throttle.has_counting_failures(key),
     )
 
 
@@ -91,7 +94,7 @@ def _after_changing_yourself(user: StaffUser):
     return redirect(url_for("staff.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @admin_required
 def user_role(user_id: int):
     form = RoleForm()
@@ -115,7 +118,7 @@ ACCESS_CHANGES = {
 }
 
 
-@bp.post("/users/<int:user_id>/<any(deactivate, reactivate):change>")
+@bp.post("/users/<id:user_id>/<any(deactivate, reactivate):change>")
 @admin_required
 def user_access(user_id: int, change: str):
     if not EmptyForm().validate_on_submit():
@@ -123,6 +126,52 @@ def user_access(user_id: int, change: str):
     by = _acting_admin()
     action, success = ACCESS_CHANGES[change]
     return _apply(user_id, lambda user: action(user, by=by), success)
+
+
+@bp.post("/users/<id:user_id>/unlock")
+@admin_required
+def user_unlock(user_id: int):
+    """Clear the account's failed sign-ins: every address may try again at once."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    by = _acting_admin()
+    return _apply(
+        user_id,
+        lambda user: accounts.unlock_sign_in(user, by=by),
+        "Sign-in unlocked for {name}: every address may try again at once.",
+    )
+
+
+@bp.post("/users/<id:user_id>/send-reset-link")
+@admin_required
+def user_send_reset_link(user_id: int):
+    """The same emailed link as "Forgot your password?"; the admin never learns the password."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    by = _acting_admin()
+    return _apply(
+        user_id,
+        lambda user: password_reset.send_link(user, now=utcnow(), by=by),
+        "A password-reset link is on its way to {name}; it works once, within 30 minutes.",
+    )
+
+
+EXPORT_CHANGES = {
+    "allow": (True, "{name} may now export patients' details."),
+    "stop": (False, "{name} can no longer export patients' details."),
+}
+
+
+@bp.post("/users/<id:user_id>/export/<any(allow, stop):change>")
+@admin_required
+def user_export(user_id: int, change: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    by = _acting_admin()
+    allowed, success = EXPORT_CHANGES[change]
+    return _apply(
+        user_id, lambda user: accounts.set_export_permission(user, allowed, by=by), success
+    )
 
 
 def _filters_from(form: AuditFilterForm) -> audit_log.AuditFilters:

@@ -34,3 +34,16 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def export_required(view):
+    """Signed-in staff an admin has allowed to export patients' details; anyone else gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.can_export:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -11,9 +11,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from clinic.database import write_transaction
 from clinic.limits import limit_sign_ins
 from clinic.models import utcnow
-from clinic.staff import accounts, bp
+from clinic.net import client_ip
+from clinic.staff import accounts, bp, sign_in_throttle, two_factor
 from clinic.staff.forms import ChangePasswordForm, EmptyForm, LoginForm
 from clinic.staff.sessions import start_session
+from clinic.staff.two_factor_views import ask_for_code
 from clinic.templating import local_time
 
 SIGN_IN_FAILED = "That email address and password don't match an active account."
@@ -32,17 +34,31 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _locked_response(form: LoginForm, locked_until):
-    wait_minutes = max(1, ceil((locked_until - utcnow()).total_seconds() / 60))
-    flash(
-        "This account is temporarily locked after too many failed sign-in attempts. "
-        f"Try again after {local_time(locked_until, '%H:%M')} "
-        f"({current_app.config['CLINIC_TIMEZONE']}), in about {wait_minutes} minutes, "
-        "or ask an admin to reset the password.",
-        "error",
-    )
+def _wait_in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _refused_response(form: LoginForm, refusal: sign_in_throttle.Refusal, now):
+    """429 with the time to wait: the same for every email, known or not, so it reveals nothing."""
+    wait = max(1, ceil((refusal.until - now).total_seconds()))
+    if refusal.reason == sign_in_throttle.LOCKED:
+        message = (
+            "Too many failed sign-ins for this email address from this network. "
+            f"Try again after {local_time(refusal.until, '%H:%M')} "
+            f"({current_app.config['CLINIC_TIMEZONE']}), in about {_wait_in_words(wait)}, "
+            "or use “Forgot your password?” below to choose a new one."
+        )
+    else:
+        message = (
+            "There have been many failed sign-ins for this email address, so each new attempt "
+            f"has to wait a little. Try again in {_wait_in_words(wait)}."
+        )
+    flash(message, "error")
     response = current_app.make_response((render_template("staff/login.html", form=form), 429))
-    response.headers["Retry-After"] = str(wait_minutes * 60)
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
@@ -54,18 +70,22 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         now = utcnow()
-        policy = accounts.LockoutPolicy.from_config(current_app.config)
-        with write_transaction():
-            outcome = accounts.authenticate(
-                form.email.data, form.password.data, now=now, policy=policy
-            )
+        outcome = accounts.authenticate(
+            form.email.data,
+            form.password.data,
+            address=client_ip(),
+            now=now,
+            policy=sign_in_throttle.SignInPolicy.from_config(current_app.config),
+        )
         if outcome.user is not None:
             session.clear()
+            if two_factor.is_enabled(outcome.user):
+                return ask_for_code(outcome.user, now, safe_next(request.args.get("next")))
             login_user(outcome.user)
             start_session(now)
             return redirect(safe_next(request.args.get("next")) or url_for("staff.home"))
-        if outcome.locked_until is not None:
-            return _locked_response(form, outcome.locked_until)
+        if outcome.refused is not None:
+            return _refused_response(form, outcome.refused, now)
         flash(SIGN_IN_FAILED, "error")
         return render_template("staff/login.html", form=form), 401
     return render_template("staff/login.html", form=form)
@@ -103,4 +123,9 @@ def account():
             )
             return redirect(url_for("staff.account"))
     status = 400 if form.errors else 200
-    return render_template("staff/account.html", form=form), status
+    failures = sign_in_throttle.recent_failures(
+        sign_in_throttle.email_key(current_user.email),
+        utcnow(),
+        sign_in_throttle.SignInPolicy.from_config(current_app.config),
+    )
+    return render_template("staff/account.html", form=form, failures=failures), status

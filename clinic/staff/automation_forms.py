@@ -33,7 +33,7 @@ class WebhookForm(FlaskForm):
     url = URLField(
         "Address (URL)",
         validators=[InputRequired("Enter the address events are sent to."), Length(max=500)],
-        description="https:// only (http:// is accepted for a receiver on this machine).",
+        description="An https:// address on the public internet.",
     )
     events = CheckboxesField("Events", choices=list(EVENT_TYPES.items()))
     include_personal_data = BooleanField(

@@ -3,7 +3,7 @@ templates), and the saved replies coordinators copy on a lead record."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -83,7 +83,7 @@ def automation_rule_save():
     return redirect(url_for("staff.automation"))
 
 
-@bp.post("/automation/rules/<int:rule_id>/delete")
+@bp.post("/automation/rules/<id:rule_id>/delete")
 @admin_required
 def automation_rule_delete(rule_id: int):
     if EmptyForm().validate_on_submit():
@@ -107,14 +107,22 @@ def automation_assign_waiting():
 
 
 def _save_webhook(endpoint: WebhookEndpoint | None, form: WebhookForm) -> WebhookEndpoint:
-    return webhooks.save_endpoint(
-        endpoint,
-        name=form.name.data,
-        url=form.url.data,
-        events=form.events.data or [],
-        include_personal_data=form.include_personal_data.data,
-        active=form.active.data,
+    """Check the address, then save (and audit) the endpoint in one write transaction.
+
+    The check asks DNS, so it comes first: a slow lookup must not hold the write lock.
+    """
+    url = webhooks.check_url(
+        form.url.data, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"]
     )
+    with write_transaction():
+        return webhooks.save_endpoint(
+            db.session.merge(endpoint) if endpoint else None,
+            name=form.name.data,
+            url=url,
+            events=form.events.data or [],
+            include_personal_data=form.include_personal_data.data,
+            active=form.active.data,
+        )
 
 
 @bp.route("/automation/webhooks/new", methods=["GET", "POST"])
@@ -123,9 +131,7 @@ def webhook_new():
     form = WebhookForm()
     if form.validate_on_submit():
         try:
-            with write_transaction():
-                endpoint = _save_webhook(None, form)
-                audit.record("automation_changed", detail=f"webhook {endpoint.id} created")
+            endpoint = _save_webhook(None, form)
         except webhooks.WebhookError as error:
             form.url.errors = [str(error)]
         else:
@@ -137,7 +143,7 @@ def webhook_new():
     return render_template("staff/automation/webhook.html", form=form, endpoint=None), status
 
 
-@bp.route("/automation/webhooks/<int:endpoint_id>", methods=["GET", "POST"])
+@bp.route("/automation/webhooks/<id:endpoint_id>", methods=["GET", "POST"])
 @admin_required
 def webhook(endpoint_id: int):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
@@ -146,10 +152,7 @@ def webhook(endpoint_id: int):
         form.events.data = endpoint.event_types
     if form.validate_on_submit():
         try:
-            with write_transaction():
-                endpoint = db.session.merge(endpoint)
-                _save_webhook(endpoint, form)
-                audit.record("automation_changed", detail=f"webhook {endpoint.id} changed")
+            endpoint = _save_webhook(endpoint, form)
         except webhooks.WebhookError as error:
             form.url.errors = [str(error)]
         else:
@@ -167,7 +170,7 @@ def webhook(endpoint_id: int):
     ), status
 
 
-@bp.post("/automation/webhooks/<int:endpoint_id>/<action>")
+@bp.post("/automation/webhooks/<id:endpoint_id>/<action>")
 @admin_required
 def webhook_action(endpoint_id: int, action: str):
     if action not in ("rotate", "test", "retry"):
@@ -190,7 +193,7 @@ def webhook_action(endpoint_id: int, action: str):
 
 
 @bp.route("/automation/templates/new", methods=["GET", "POST"])
-@bp.route("/automation/templates/<int:template_id>", methods=["GET", "POST"])
+@bp.route("/automation/templates/<id:template_id>", methods=["GET", "POST"])
 @admin_required
 def reply_template(template_id: int | None = None):
     template = db.get_or_404(ReplyTemplate, template_id) if template_id else None

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from clinic.database import write_transaction
 from clinic.models.staff import ROLES
-from clinic.staff import accounts
+from clinic.staff import accounts, passwords, two_factor
 from clinic.templating import local_time
 
 users_cli = AppGroup("users", help="Staff accounts: create, deactivate, reset passwords.")
@@ -56,7 +56,7 @@ def _read_password(email: str) -> str:
         if not password:
             raise click.ClickException(
                 "No password on standard input: give it as one line, "
-                f"at least {accounts.MIN_PASSWORD_LENGTH} characters."
+                f"at least {passwords.MIN_LENGTH} characters."
             )
     with _account_errors_reported():
         accounts.check_new_password(email, password)
@@ -106,6 +106,19 @@ def users_set_password(email: str) -> None:
         user = _existing(email)
         accounts.set_password(user, password, by=_operator())
     click.echo(f"Password changed for {user.email}; their sessions have ended.")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def users_reset_two_factor(email: str) -> None:
+    """Remove someone's two-step sign-in (a lost phone, and no admin who can sign in)."""
+    try:
+        with write_transaction():
+            user = _existing(email)
+            two_factor.reset(user, by=_operator())
+    except two_factor.TwoFactorError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Two-step sign-in removed for {user.email}; their sessions have ended.")
 
 
 @users_cli.command("list")

@@ -1,7 +1,7 @@
 """Staff forms for signing in, accounts and administration: one class per form.
 
-The account rules themselves (password length, last admin…) live in accounts.py; these forms only
-check that the right things were typed.
+The account rules themselves (the password rule, last admin…) live in accounts.py and
+passwords.py; these forms only check that the right things were typed.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from wtforms import DateField, EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from clinic.form_fields import SelectField
-from clinic.staff.accounts import EMAIL_MAX, MIN_PASSWORD_LENGTH, NAME_MAX
+from clinic.staff.accounts import EMAIL_MAX, NAME_MAX
+from clinic.staff.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 
 ROLE_CHOICES = [("coordinator", "Coordinator"), ("admin", "Admin")]
 PASSWORD_HINT = (
-    f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good password."
+    f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good password; "
+    "common passwords and ones containing the email's name are refused."
 )
 
 
@@ -43,6 +45,18 @@ class EmptyForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        description="The address you sign in with.",
+        validators=[InputRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields("New password", PASSWORD_HINT)
 
 
 class ChangePasswordForm(FlaskForm):

@@ -16,6 +16,7 @@ from clinic.extensions import db
 from clinic.leads.inbox import InboxContext
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import Lead, StaffUser, utcnow
+from clinic.models.base import ID_MAX
 from clinic.staff import bp
 
 
@@ -40,16 +41,12 @@ def owner_choices(staff: list[StaffUser]) -> list[tuple[str, str]]:
     return [("", "Unassigned")] + [(str(user.id), user.name) for user in staff if user.active]
 
 
-# The largest id the lead routes accept: it stands in for the real id while the path is built,
-# and only where it lands in the path matters.
-_ID_PLACEHOLDER = 2147483647
-
-
 def lead_path_builder() -> Callable[[int], str]:
     """``url_for("staff.lead", lead_id=...)`` for a page of leads at the cost of one call:
     the route is built once with a placeholder id and the real ids are written into it."""
-    template = url_for("staff.lead", lead_id=_ID_PLACEHOLDER)
-    before, after = template.split(str(_ID_PLACEHOLDER))
+    # The largest id the route accepts stands in for the real one: only where it lands matters.
+    template = url_for("staff.lead", lead_id=ID_MAX)
+    before, after = template.split(str(ID_MAX))
     return lambda lead_id: f"{before}{lead_id}{after}"
 
 

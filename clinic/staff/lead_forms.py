@@ -23,11 +23,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from clinic.form_fields import SelectField
 from clinic.leads.actions import NOTE_MAX
 from clinic.leads.inbox import SORTS, VIEWS
 from clinic.leads.pipeline import CONTACT_CHANNELS, CONTACT_OUTCOMES, LOST_REASONS, STATUS_LABELS
+from clinic.models.base import ID_MAX
 
 UNASSIGNED = ("", "Unassigned")
 NO_REASON = ("", "Choose a reason (if lost)")
@@ -140,7 +142,7 @@ class MergeLookupForm(Form):
         "Number of the lead to merge into this one",
         validators=[
             InputRequired("Enter the other lead's number."),
-            NumberRange(min=1, max=2**31 - 1, message="Enter the other lead's number."),
+            NumberRange(min=1, max=ID_MAX, message="Enter the other lead's number."),
         ],
         description="The other lead's number is in its address: /staff/leads/<number>.",
     )
@@ -148,3 +150,12 @@ class MergeLookupForm(Form):
 
 class MergeForm(FlaskForm):
     other = HiddenField(validators=[InputRequired()])
+
+
+class NotSamePersonForm(FlaskForm):
+    """Dismiss the "possible same person" mark between this lead and the ``other`` one."""
+
+    other = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired(), NumberRange(min=1, max=ID_MAX)],
+    )

@@ -17,6 +17,7 @@ from clinic.database import truncate_sqlite_log, write_transaction
 from clinic.extensions import db
 from clinic.leads import actions, inbox
 from clinic.leads.erasure import erase_lead
+from clinic.leads.identity import dismiss_possible_duplicate
 from clinic.leads.merge import merge_leads
 from clinic.leads.pipeline import CONTACT_CHANNELS, CONTACT_OUTCOMES
 from clinic.leads.record import load_record
@@ -32,6 +33,7 @@ from clinic.staff.lead_forms import (
     MergeForm,
     MergeLookupForm,
     NoteForm,
+    NotSamePersonForm,
     OwnerForm,
     StatusForm,
 )
@@ -77,17 +79,17 @@ def render_record(lead_id: int, status: int = 200, **submitted):
         channels=CONTACT_CHANNELS,
         outcomes=CONTACT_OUTCOMES,
         merge_lookup=MergeLookupForm(),
+        not_same_person_form=NotSamePersonForm(formdata=None),
         contact_methods=dict(PREFERRED_CONTACT),
         best_times=dict(BEST_TIME),
         payments=dict(PAYMENT),
         **_forms_for(record.lead, staff, submitted),
     )
-    audit.record("lead_viewed", lead_id=lead_id)
-    db.session.commit()
+    audit.record_seen("lead_viewed", lead_id=lead_id)
     return html, status
 
 
-@bp.get("/leads/<int(max=2147483647):lead_id>")
+@bp.get("/leads/<id:lead_id>")
 @login_required
 def lead(lead_id: int):
     return render_record(lead_id)
@@ -115,7 +117,7 @@ def _act(lead_id: int, form_name: str, change: Callable[..., str]):
     return redirect(url_for("staff.lead", lead_id=lead_id))
 
 
-@bp.post("/leads/<int(max=2147483647):lead_id>/notes")
+@bp.post("/leads/<id:lead_id>/notes")
 @login_required
 def add_note(lead_id: int):
     def change(lead, actor, form):
@@ -125,7 +127,7 @@ def add_note(lead_id: int):
     return _act(lead_id, "note_form", change)
 
 
-@bp.post("/leads/<int(max=2147483647):lead_id>/contacts")
+@bp.post("/leads/<id:lead_id>/contacts")
 @login_required
 def log_contact(lead_id: int):
     def change(lead, actor, form):
@@ -136,7 +138,7 @@ def log_contact(lead_id: int):
     return _act(lead_id, "contact_form", change)
 
 
-@bp.post("/leads/<int(max=2147483647):lead_id>/status")
+@bp.post("/leads/<id:lead_id>/status")
 @login_required
 def change_status(lead_id: int):
     def change(lead, actor, form):
@@ -148,7 +150,7 @@ def change_status(lead_id: int):
     return _act(lead_id, "status_form", change)
 
 
-@bp.post("/leads/<int(max=2147483647):lead_id>/owner")
+@bp.post("/leads/<id:lead_id>/owner")
 @login_required
 def assign_owner(lead_id: int):
     def change(lead, actor, form):
@@ -160,7 +162,7 @@ def assign_owner(lead_id: int):
     return _act(lead_id, "owner_form", change)
 
 
-@bp.post("/leads/<int(max=2147483647):lead_id>/follow-up")
+@bp.post("/leads/<id:lead_id>/follow-up")
 @login_required
 def set_follow_up(lead_id: int):
     def change(lead, actor, form):
@@ -173,10 +175,36 @@ def set_follow_up(lead_id: int):
     return _act(lead_id, "follow_up_form", change)
 
 
+@bp.post("/leads/<id:lead_id>/not-same-person")
+@login_required
+def not_same_person(lead_id: int):
+    """Dismiss the "possible same person" mark between this lead and the one in the form."""
+    form = NotSamePersonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    actor = current_user._get_current_object()
+    try:
+        with write_transaction():
+            locked = {
+                lead.id: lead for lead in actions.leads_for_update([lead_id, form.other.data])
+            }
+            if lead_id not in locked or form.other.data not in locked:
+                abort(404)
+            dismissed = dismiss_possible_duplicate(locked[lead_id], locked[form.other.data], actor)
+    except actions.LeadActionError as error:
+        flash(str(error), "error")
+    else:
+        if dismissed:
+            flash(f"Marked as not the same person as lead #{form.other.data}.", "success")
+        else:
+            flash(f"This lead was not marked against lead #{form.other.data}.", "error")
+    return redirect(url_for("staff.lead", lead_id=lead_id))
+
+
 # --- admin: merge and erasure --------------------------------------------------------------
 
 
-@bp.get("/leads/<int(max=2147483647):lead_id>/merge")
+@bp.get("/leads/<id:lead_id>/merge")
 @admin_required
 def merge_confirm(lead_id: int):
     keep = db.get_or_404(Lead, lead_id)
@@ -209,7 +237,7 @@ def _merge_problem(keep: Lead, other: Lead | None, other_id: int) -> str | None:
     return None
 
 
-@bp.post("/leads/<int(max=2147483647):lead_id>/merge")
+@bp.post("/leads/<id:lead_id>/merge")
 @admin_required
 def merge(lead_id: int):
     form = MergeForm()
@@ -234,7 +262,7 @@ def merge(lead_id: int):
     return redirect(url_for("staff.lead", lead_id=lead_id))
 
 
-@bp.get("/leads/<int(max=2147483647):lead_id>/erase")
+@bp.get("/leads/<id:lead_id>/erase")
 @admin_required
 def erase_confirm(lead_id: int):
     lead = db.get_or_404(Lead, lead_id)
@@ -247,7 +275,7 @@ def erase_confirm(lead_id: int):
     return html
 
 
-@bp.post("/leads/<int(max=2147483647):lead_id>/erase")
+@bp.post("/leads/<id:lead_id>/erase")
 @admin_required
 def erase(lead_id: int):
     if not EmptyForm().validate_on_submit():

@@ -24,8 +24,10 @@ from clinic.leads import actions, inbox, today
 from clinic.leads import counts as tab_counts
 from clinic.leads.export import csv_lines, export_records
 from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES, STATUS_LABELS
+from clinic.logging_setup import redact
 from clinic.models import Lead, StaffUser
 from clinic.staff import bp
+from clinic.staff.auth import export_required
 from clinic.staff.lead_display import (
     inbox_context,
     lead_path_builder,
@@ -114,7 +116,7 @@ def leads():
     )
     staff = staff_members()
     conditions = inbox.condition_options()
-    return render_template(
+    html = render_template(
         "staff/inbox.html",
         params=params,
         page=page,
@@ -134,6 +136,20 @@ def leads():
         lead_path=lead_path_builder(),
         source_paths=source_paths(page.leads),
     )
+    # Spaced, so the audit page can wrap a page's fifty ids.
+    shown = ", ".join(str(lead.id) for lead in page.leads) or "none"
+    detail = f"rows={len(page.leads)}; filters={_audited_filters(params)}; ids={shown}"
+    audit.record_seen("leads_listed", detail=detail)
+    return html
+
+
+def _audited_filters(params: inbox.InboxParams) -> str:
+    """The filters as the audit log keeps them (erasure doesn't rewrite it): that a search was
+    used, never what was typed, which may be a patient's name or phone number, and any other
+    value with contact details blanked as the logs blank them."""
+    args = params.filters_only().query_args()
+    kept = {name: "(search)" if name == "q" else redact(value) for name, value in args.items()}
+    return urlencode(kept, safe="()[]") or "none"
 
 
 def _inbox_url(query_string: str | None) -> str:
@@ -180,7 +196,7 @@ def bulk():
 
 
 @bp.get("/leads/export.csv")
-@login_required
+@export_required
 def export_csv():
     """Stream the leads the inbox filters select, as CSV for a spreadsheet.
 
@@ -191,12 +207,7 @@ def export_csv():
     params = inbox.parse_params(request.args).filters_only()
     ctx = inbox_context()
     rows, last_id = inbox.export_size(params, ctx)
-    # The search text may be a patient's name or phone number: the audit log (which erasure
-    # does not rewrite) records that a search was used, never what was typed.
-    audited = {k: ("(search)" if k == "q" else v) for k, v in params.query_args().items()}
-    filters = urlencode(audited) or "none"
-    audit.record("leads_exported", detail=f"rows={rows}; filters={filters}")
-    db.session.commit()
+    audit.record_seen("leads_exported", detail=f"rows={rows}; filters={_audited_filters(params)}")
     statement = inbox.export_statement(params, ctx).where(Lead.id <= (last_id or 0))
     response = Response(
         stream_with_context(csv_lines(export_records(statement), bom=True)),

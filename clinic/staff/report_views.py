@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import login_required
 
+from clinic import audit
 from clinic.leads.export import neutralise_formula
 from clinic.models import utcnow
 from clinic.reports.facts import calendar_from
@@ -107,7 +108,14 @@ def reports():
     )
     tables = build_section(section, ctx)
     if request.args.get("format") == "csv":
-        return _csv(next(table for table in tables if table.name == wanted), period)
+        table = next(table for table in tables if table.name == wanted)
+        response = _csv(table, period)
+        detail = (
+            f"report={wanted}; period={period.first.isoformat()}..{period.last.isoformat()}; "
+            f"condition={condition or 'all'}; rows={len(table.rows)}"
+        )
+        audit.record_seen("report_downloaded", detail=detail)
+        return response
 
     args = {key: value for key, value in request.args.items() if key in form.data and value}
     keep_condition = {"condition": condition} if condition else {}
