@@ -89,13 +89,12 @@ def check(page: ReportPage, status: int, html: str) -> str | None:
 
 
 def clinic_today(url: str) -> date:
-    from clinic import create_app
-    from clinic.models import utcnow
-    from clinic.reports.facts import calendar_from
+    from clinic import clock, create_app
     from config import DevelopmentConfig
 
     app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url)
-    return calendar_from(app.config).today(utcnow())
+    with app.app_context():
+        return clock.today()
 
 
 def main() -> None:

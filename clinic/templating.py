@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from clinic import clock
 from clinic.leads.normalise import display_phone
 from clinic.leads.pipeline import STATUS_LABELS
-
-
-def clinic_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
 
 def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
@@ -21,7 +17,7 @@ def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(clinic_tz()).strftime(fmt)
+    return value.astimezone(clock.zone()).strftime(fmt)
 
 
 def long_date(value: date | None) -> str:
@@ -56,7 +52,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     app.jinja_env.globals["staff_nav"] = staff_nav
-    app.jinja_env.globals["clinic_tz_name"] = lambda: current_app.config["CLINIC_TIMEZONE"]
+    app.jinja_env.globals["clinic_tz_name"] = lambda: clock.zone().key
 
     @app.context_processor
     def clinic_facts():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +16,6 @@ from clinic.staff import accounts, audit_log
 from clinic.staff.sign_in_throttle import SignInPolicy
 from tests.staff_helpers import DEFAULT_PASSWORD, csrf_token_for, make_staff, sign_in
 
-NEW_YORK = ZoneInfo("America/New_York")
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 in New York
 # audit.record("action", ...) and the accounts module's _record("action", ...), across lines.
 EXPORT_CELL = '<code class="audit-code">export</code>'
@@ -162,7 +160,7 @@ def test_filters_each_narrow_the_result(ctx):
     )
 
     def found(**filters) -> list[int]:
-        page = audit_log.find_entries(audit_log.AuditFilters(**filters), NEW_YORK)
+        page = audit_log.find_entries(audit_log.AuditFilters(**filters))
         return [entry.id for entry in page.entries]
 
     assert found() == ids[::-1]
@@ -182,23 +180,21 @@ def test_keyset_pages_walk_the_whole_log_both_ways(ctx):
     newest_first = ids[::-1]
     everything = audit_log.AuditFilters()
 
-    first = audit_log.find_entries(everything, NEW_YORK, page_size=3)
+    first = audit_log.find_entries(everything, page_size=3)
     assert [e.id for e in first.entries] == newest_first[:3]
     assert first.newer_than is None and first.older_than == newest_first[2]
 
-    second = audit_log.find_entries(everything, NEW_YORK, older_than=first.older_than, page_size=3)
+    second = audit_log.find_entries(everything, older_than=first.older_than, page_size=3)
     assert [e.id for e in second.entries] == newest_first[3:6]
     assert second.newer_than == newest_first[3] and second.older_than == newest_first[5]
 
-    last = audit_log.find_entries(everything, NEW_YORK, older_than=second.older_than, page_size=3)
+    last = audit_log.find_entries(everything, older_than=second.older_than, page_size=3)
     assert [e.id for e in last.entries] == newest_first[6:]
     assert last.older_than is None and last.newer_than == newest_first[6]
 
-    back = audit_log.find_entries(everything, NEW_YORK, newer_than=last.newer_than, page_size=3)
+    back = audit_log.find_entries(everything, newer_than=last.newer_than, page_size=3)
     assert [e.id for e in back.entries] == newest_first[3:6]
-    back_again = audit_log.find_entries(
-        everything, NEW_YORK, newer_than=back.newer_than, page_size=3
-    )
+    back_again = audit_log.find_entries(everything, newer_than=back.newer_than, page_size=3)
     assert [e.id for e in back_again.entries] == newest_first[:3]
     assert back_again.newer_than is None and back_again.older_than == newest_first[2]
 
@@ -208,8 +204,8 @@ def test_pages_respect_the_filters(ctx):
         *({"action": "sign_in" if n % 2 else "sign_out", "created_at": T0} for n in range(10))
     )
     sign_ins = audit_log.AuditFilters(action="sign_in")
-    first = audit_log.find_entries(sign_ins, NEW_YORK, page_size=3)
-    second = audit_log.find_entries(sign_ins, NEW_YORK, older_than=first.older_than, page_size=3)
+    first = audit_log.find_entries(sign_ins, page_size=3)
+    second = audit_log.find_entries(sign_ins, older_than=first.older_than, page_size=3)
     assert {e.action for e in first.entries + second.entries} == {"sign_in"}
     assert len(second.entries) == 2 and second.older_than is None
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from bench.pages import BENCH_PASSWORD, COORDINATOR_EMAIL
 from bench.reports import ReportPage, check, report_pages
-from clinic.models import utcnow
-from clinic.reports.facts import calendar_from
+from clinic import clock
 from tests.staff_helpers import sign_in
 from tests.test_bench_smoke import seeded  # noqa: F401 (the same seeded database, a fixture)
 
 
 def test_every_report_page_answers_with_its_tables(app, client, seeded):  # noqa: F811
     assert sign_in(client, COORDINATOR_EMAIL, BENCH_PASSWORD).status_code == 302
-    page_list = report_pages(calendar_from(app.config).today(utcnow()))
+    with app.app_context():
+        page_list = report_pages(clock.today())
     assert len(page_list) == 36
     for page in page_list:
         response = client.get(page.path)

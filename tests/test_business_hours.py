@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinic.reports.business_hours import BusinessCalendar, BusinessHoursError
+from clinic import clock
+from clinic.clock import BusinessCalendar, BusinessHoursError
 
 NY = ZoneInfo("America/New_York")
 WEEKDAYS = BusinessCalendar.parse("09:00-17:00", "mon,tue,wed,thu,fri", "America/New_York")
@@ -56,13 +57,22 @@ def test_dst_days_are_23_and_25_hours_long_when_always_open():
     assert ALWAYS.seconds_between(ny(2026, 11, 2), ny(2026, 11, 3)) == 24 * 3600
 
 
-def test_day_length_and_local_dates():
+def test_day_length_and_local_dates(ctx):
     assert WEEKDAYS.day_seconds == 8 * 3600
     assert ALWAYS.day_seconds == 24 * 3600
     late_evening_utc = datetime.fromisoformat("2026-11-03T03:30:00+00:00")
-    assert WEEKDAYS.today(late_evening_utc).isoformat() == "2026-11-02"
-    assert WEEKDAYS.day_start(ny(2026, 11, 2).date()).isoformat() == "2026-11-02T05:00:00+00:00"
-    assert WEEKDAYS.day_start(ny(2026, 10, 30).date()).isoformat() == "2026-10-30T04:00:00+00:00"
+    assert clock.today(late_evening_utc).isoformat() == "2026-11-02"
+    assert clock.local_midnight(ny(2026, 11, 2).date()).isoformat() == "2026-11-02T05:00:00+00:00"
+    assert clock.local_midnight(ny(2026, 10, 30).date()).isoformat() == "2026-10-30T04:00:00+00:00"
+
+
+def test_the_calendar_follows_the_settings(app):
+    """Parsed once per set of values, and read again when a setting changes."""
+    with app.app_context():
+        assert clock.business_calendar() is clock.business_calendar()
+        assert clock.business_calendar().day_seconds == 8 * 3600
+        app.config["CLINIC_BUSINESS_HOURS"] = "08:00-18:00"
+        assert clock.business_calendar().day_seconds == 10 * 3600
 
 
 @pytest.mark.parametrize(

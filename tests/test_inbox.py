@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from clinic.extensions import db
-from clinic.leads import inbox, today
+from clinic.leads import conditions, inbox, today
 from clinic.leads.erasure import erase_lead
 from clinic.leads.intake import Attribution
-from clinic.models import Lead, StaffUser, utcnow
+from clinic.models import Article, Lead, StaffUser, utcnow
 from tests.conftest import FROZEN_AT
 from tests.lead_helpers import StatementLog, events_of, make_lead, signed_in, token_from
 from tests.staff_helpers import make_staff
@@ -27,9 +28,7 @@ def me(ctx):
 
 
 def context(user: StaffUser, now: datetime | None = None) -> inbox.InboxContext:
-    return inbox.InboxContext(
-        user_id=user.id, now=now or utcnow(), tz=NEW_YORK, stale_days=7, region="US"
-    )
+    return inbox.InboxContext(user_id=user.id, now=now or utcnow(), stale_days=7, region="US")
 
 
 def listed(user: StaffUser, now: datetime | None = None, **args) -> list[int]:
@@ -76,6 +75,23 @@ def test_condition_owner_and_source_filters(me):
     assert listed(me, owner=colleague.id) == [theirs]
     assert listed(me, source="newsletter") == [nobodys]
     assert listed(me, source="direct") == [theirs, mine]
+
+
+def test_patients_choose_among_published_conditions_and_staff_see_every_one(me):
+    lupus = db.session.execute(select(Article).where(Article.slug == "lupus")).scalar_one()
+    lupus.published = False
+    db.session.flush()
+    public = conditions.choices(published_only=True)
+    staff = conditions.choices(published_only=False)
+    assert "lupus" not in dict(public) and dict(staff)["lupus"] == "Lupus"
+    assert set(public) < set(staff)
+    assert public[-1] == staff[-1] == ("other", "Another condition, or not sure")
+    assert conditions.names() == dict(staff)
+    assert (conditions.label("lupus"), conditions.label("retired-slug")) == (
+        "Lupus",
+        "retired-slug",
+    )
+    db.session.rollback()
 
 
 def test_received_dates_are_clinic_days(me):
@@ -434,7 +450,7 @@ def test_speed_to_lead_is_the_median_of_this_weeks_first_contacts(me):
     make_lead(at=wednesday - timedelta(hours=1))  # still waiting
     make_lead(at=datetime(2026, 3, 8, 12, tzinfo=UTC), first_contacted_at=wednesday)  # last week
     make_lead(at=datetime(2026, 2, 27, 12, tzinfo=UTC), first_contacted_at=wednesday)  # earlier
-    speed = today.speed_to_lead(wednesday, NEW_YORK)
+    speed = today.speed_to_lead(wednesday)
     assert speed.week_start == date(2026, 3, 9)
     assert (speed.median_minutes, speed.contacted, speed.waiting) == (10, 3, 1)
     last_week = speed.previous
@@ -561,7 +577,7 @@ def test_out_of_range_lead_numbers_are_not_found(app, client):
 
 def _stale_by_reading(now: datetime, days: int, owner_id: int | None = None) -> int:
     """The definition, counted row by row: what count_stale must equal."""
-    from clinic.automation.stale import stale_clause
+    from clinic.leads.stale import stale_clause
 
     query = db.select(db.func.count()).select_from(Lead).where(*stale_clause(now, days))
     if owner_id is not None:
@@ -570,8 +586,8 @@ def _stale_by_reading(now: datetime, days: int, owner_id: int | None = None) -> 
 
 
 def test_gone_quiet_counts_equal_the_definition_through_merges_and_erasure(me):
-    from clinic.automation.stale import count_stale, count_stale_by_owner
     from clinic.leads.merge import merge_leads
+    from clinic.leads.stale import count_stale, count_stale_by_owner
 
     now = utcnow()
     sam = make_staff("sam@clinic.test", name="Sam")
@@ -606,11 +622,11 @@ def test_speed_to_lead_is_kept_by_each_process_for_the_configured_time(app, me):
     contacted = now - timedelta(minutes=30)
     app.config["CLINIC_SPEED_CACHE_SECONDS"] = 60
     make_lead(at=now - timedelta(minutes=40), first_contacted_at=contacted)
-    first = today.speed_to_lead(now, NEW_YORK)
+    first = today.speed_to_lead(now)
     make_lead(at=now - timedelta(minutes=20))
-    assert today.speed_to_lead(now, NEW_YORK) == first  # worked out less than a minute ago
+    assert today.speed_to_lead(now) == first  # worked out less than a minute ago
     app.config["CLINIC_SPEED_CACHE_SECONDS"] = 0
-    again = today.speed_to_lead(now, NEW_YORK)
+    again = today.speed_to_lead(now)
     assert (again.contacted, again.waiting) == (first.contacted, first.waiting + 1)
 
 

@@ -28,12 +28,14 @@ import pytest
 from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import OperationalError
 
+from clinic import clock
+from clinic.automation.intake import owner_for_new_lead
 from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.intake import Attribution, InquiryData, record_inquiry
 from clinic.models import Lead, StaffUser
 from clinic.reports import charts, discipline, queries
-from clinic.reports.facts import backfill, calendar_from
+from clinic.reports.facts import backfill
 from clinic.reports.queries import ReportFilters
 from clinic.reports.sql import tune_for_reports
 from tests.staff_helpers import make_staff, sign_in
@@ -60,6 +62,7 @@ def _lead(n: int, at: datetime, article: str, campaign: str | None = None) -> Le
                 landing_page=f"{article}?utm_campaign={campaign}" if campaign else article,
             ),
         ),
+        pick_owner=owner_for_new_lead,
         now=at,
     ).lead
 
@@ -111,10 +114,8 @@ def october(app):
 
 
 def _filters(app) -> ReportFilters:
-    calendar = calendar_from(app.config)
-    return ReportFilters(
-        calendar.day_start(date(2026, 10, 1)), calendar.day_start(date(2026, 11, 1))
-    )
+    with app.app_context():
+        return ReportFilters(*clock.day_range(date(2026, 10, 1), date(2026, 10, 31)))
 
 
 def test_funnel_counts_every_stage_reached_and_conversions(app, october):
@@ -227,7 +228,7 @@ def test_long_periods_read_values_in_index_order_and_answer_as_short_ones(app, o
     with app.app_context():
         year = ReportFilters(datetime(2026, 1, 1, tzinfo=NY), datetime(2027, 1, 1, tzinfo=NY))
         autumn = ReportFilters(datetime(2026, 10, 1, tzinfo=NY), datetime(2026, 12, 1, tzinfo=NY))
-        calendar = calendar_from(app.config)
+        calendar = clock.business_calendar()
 
         def answers(filters: ReportFilters) -> tuple:
             return (
@@ -279,7 +280,7 @@ def test_long_periods_read_values_in_index_order_and_answer_as_short_ones(app, o
 
 def test_speed_to_lead_median_p90_and_targets_in_business_time(app, october):
     with app.app_context():
-        speed, by_owner = queries.speed_report(_filters(app), calendar_from(app.config))
+        speed, by_owner = queries.speed_report(_filters(app), clock.business_calendar())
         assert (speed.leads, speed.contacted) == (6, 5)
         assert speed.spread.median == 20 * 60
         assert speed.spread.p90 == pytest.approx(96 * 60)
@@ -318,11 +319,10 @@ def test_follow_up_discipline_and_stage_times(app, october):
 
 def test_volume_by_week_condition_and_hour_in_clinic_time(app, october):
     with app.app_context():
-        calendar = calendar_from(app.config)
-        grid = queries.weekday_hour_volume(_filters(app), calendar)
+        grid = queries.weekday_hour_volume(_filters(app))
         cells = {(d, h): n for d in range(7) for h in range(24) if (n := grid[d][h])}
         assert cells == {(0, 10): 1, (0, 16): 1, (5, 12): 1, (2, 20): 1, (3, 9): 1, (4, 16): 1}
-        weeks = dict(queries.weekly_volume(calendar, date(2026, 11, 8), weeks=6))
+        weeks = dict(queries.weekly_volume(date(2026, 11, 8), weeks=6))
         assert weeks[date(2026, 10, 5)] == 3  # Mon 5, Mon 5, Sat 10
         assert weeks[date(2026, 10, 12)] == 3
         assert weeks[date(2026, 11, 2)] == 1  # the November lead, after the DST change
@@ -334,11 +334,8 @@ def test_volume_hours_follow_daylight_saving(app):
     with app.app_context():
         _lead(1, ny(2026, 10, 28, 9, 30), "/faq")  # EDT, 13:30 UTC
         _lead(2, ny(2026, 11, 4, 9, 30), "/faq")  # EST, 14:30 UTC
-        calendar = calendar_from(app.config)
-        filters = ReportFilters(
-            calendar.day_start(date(2026, 10, 1)), calendar.day_start(date(2026, 12, 1))
-        )
-        grid = queries.weekday_hour_volume(filters, calendar)
+        filters = ReportFilters(*clock.day_range(date(2026, 10, 1), date(2026, 11, 30)))
+        grid = queries.weekday_hour_volume(filters)
         assert grid[2][9] == 2
 
 
@@ -368,12 +365,12 @@ def test_backfill_rebuilds_the_facts_from_history(app, october):
             )
         )
         db.session.commit()
-        report = backfill(calendar_from(app.config))
+        report = backfill(clock.business_calendar())
         assert report.speeds == 5
         assert report.attributions == 7
         [row] = queries.funnels(_filters(app))[None]
         assert row.reached == [6, 5, 3, 1, 1, 1]
-        speed, _ = queries.speed_report(_filters(app), calendar_from(app.config))
+        speed, _ = queries.speed_report(_filters(app), clock.business_calendar())
         assert speed.spread.median == 1200
 
 

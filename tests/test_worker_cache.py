@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from clinic import worker_cache
 from clinic.extensions import db
-from clinic.leads import inbox
+from clinic.leads import conditions
 from clinic.models import Article
 
 
@@ -30,17 +30,17 @@ def test_the_condition_list_is_read_again_only_after_the_configured_seconds(
     app.config["CLINIC_CONTENT_CACHE_SECONDS"] = 10
     clock = [1000.0]
     monkeypatch.setattr(worker_cache.time, "monotonic", lambda: clock[0])
-    assert dict(inbox.condition_options())["lupus"] == "Lupus"
+    assert conditions.names()["lupus"] == "Lupus"
 
     renamed_lupus("Systemic lupus")
     clock[0] += 9.9
-    assert dict(inbox.condition_options())["lupus"] == "Lupus"
+    assert conditions.names()["lupus"] == "Lupus"
     clock[0] += 0.1
-    assert dict(inbox.condition_options())["lupus"] == "Systemic lupus"
+    assert conditions.names()["lupus"] == "Systemic lupus"
 
 
 def test_with_zero_seconds_every_call_reads_the_database(app, renamed_lupus):
     app.config["CLINIC_CONTENT_CACHE_SECONDS"] = 0
-    assert dict(inbox.condition_options())["lupus"] == "Lupus"
+    assert conditions.names()["lupus"] == "Lupus"
     renamed_lupus("Systemic lupus")
-    assert dict(inbox.condition_options())["lupus"] == "Systemic lupus"
+    assert conditions.names()["lupus"] == "Systemic lupus"

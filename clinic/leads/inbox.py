@@ -7,22 +7,22 @@ twice while new leads arrive. The same filtered select feeds the CSV export.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, func, or_, select, tuple_
 
+from clinic import clock
 from clinic.extensions import db
 from clinic.leads import counts, normalise
 from clinic.leads.pipeline import OPEN_STATUSES, STATUS_LABELS, STATUSES
-from clinic.leads.planner import broad
 from clinic.leads.search import QUERY_MAX, find, search
-from clinic.models import Article, Lead
+from clinic.leads.sql import broad
+from clinic.models import Lead
 from clinic.models.base import ID_MAX
 from clinic.models.counts import UNASSIGNED
-from clinic.worker_cache import cached
 
 PAGE_SIZE = 50
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "follow_up": "Next follow-up"}
@@ -37,7 +37,6 @@ VIEWS = {
 OPEN_VIEWS = ("overdue", "unassigned", "stale")
 # Status scopes besides the single statuses: every open stage, or every lead whatever its stage.
 SCOPES = {"open": "All open", "all": "All leads"}
-OTHER_CONDITION = ("other", "Another condition, or not sure")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
@@ -65,7 +64,7 @@ class InboxParams:
         """The status shown: as asked, else every open lead, or every lead when searching."""
         return self.status or ("all" if self.q else "open")
 
-    def query_args(self, **changes) -> dict[str, str]:
+    def query_args(self, **changes: Any) -> dict[str, str]:
         """The non-default parameters, for links that keep the current filters."""
         params = replace(self, **changes)
         values = {
@@ -103,13 +102,12 @@ class InboxContext:
 
     user_id: int
     now: datetime
-    tz: ZoneInfo
     stale_days: int
     region: str
 
     @property
     def today(self) -> date:
-        return self.now.astimezone(self.tz).date()
+        return clock.today(self.now)
 
 
 @dataclass
@@ -136,7 +134,7 @@ def parse_params(args: Mapping[str, str]) -> InboxParams:
     """Read the query string; unknown values are dropped with a message, never an error page."""
     errors: list[str] = []
 
-    def choice(name: str, allowed, label: str) -> str:
+    def choice(name: str, allowed: Collection[str], label: str) -> str:
         value = args.get(name, "").strip()
         if value and value not in allowed:
             errors.append(f"“{value[:40]}” is not a {label} the inbox knows; it was ignored.")
@@ -174,10 +172,6 @@ def listed() -> list[ColumnElement[bool]]:
     return [Lead.merged_into_id.is_(None), Lead.erased_at.is_(None)]
 
 
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
-
-
 def _conditions(
     params: InboxParams, ctx: InboxContext, *, for_paging: bool = True
 ) -> list[ColumnElement[bool]]:
@@ -201,12 +195,12 @@ def _conditions(
     if params.source:
         where.append(Lead.source == params.source)
     if params.created_from:
-        where.append(Lead.created_at >= local_midnight(params.created_from, ctx.tz))
+        where.append(Lead.created_at >= clock.local_midnight(params.created_from))
     if params.created_to:
-        end = local_midnight(params.created_to + timedelta(days=1), ctx.tz)
+        end = clock.local_midnight(params.created_to + timedelta(days=1))
         where.append(Lead.created_at < end)
     # The views keep a large share of the open leads: marked broad, so SQLite walks the inbox's
-    # order instead of reading every matching lead to sort them (see clinic.leads.planner).
+    # order instead of reading every matching lead to sort them (see clinic.leads.sql).
     if params.view in OPEN_VIEWS:
         where.append(mark(Lead.status.in_(OPEN_STATUSES)))
     if params.view == "overdue":
@@ -229,7 +223,7 @@ def _status_condition(scope: str) -> ColumnElement[bool] | None:
     return Lead.status == scope
 
 
-def filtered_leads(params: InboxParams, ctx: InboxContext, *, paged: bool = False) -> Select:
+def filtered_leads(params: InboxParams, ctx: InboxContext, *, paged: bool = False) -> Select[Lead]:
     """Every lead the parameters select, unordered; ``paged``: only a page of them will be read
     (in the inbox's order), which on PostgreSQL changes how a common search word is tested."""
     statement = select(Lead).where(*_conditions(params, ctx))
@@ -239,7 +233,7 @@ def filtered_leads(params: InboxParams, ctx: InboxContext, *, paged: bool = Fals
     return search(statement, params.q, region=ctx.region, paged=paged)
 
 
-def export_statement(params: InboxParams, ctx: InboxContext) -> Select:
+def export_statement(params: InboxParams, ctx: InboxContext) -> Select[Lead]:
     """The rows the export writes: the inbox's filters in the inbox's order, without paging."""
     return filtered_leads(params, ctx).order_by(*_order(params.sort, backwards=False))
 
@@ -271,7 +265,9 @@ def export_size(params: InboxParams, ctx: InboxContext) -> tuple[int, int]:
     so both come from the same moment)."""
     last_id = select(func.coalesce(func.max(Lead.id), 0)).scalar_subquery()
     if _table_countable(params):
-        statuses = {"all": STATUSES, "open": OPEN_STATUSES}.get(params.scope, (params.scope,))
+        statuses: Sequence[str] = {"all": STATUSES, "open": OPEN_STATUSES}.get(
+            params.scope, (params.scope,)
+        )
         if params.view:
             statuses = [status for status in statuses if status in OPEN_STATUSES]
         rows = counts.table_total(
@@ -304,7 +300,7 @@ def _owner_key(params: InboxParams, ctx: InboxContext) -> int | None:
 # --- keyset paging -------------------------------------------------------------------------
 
 
-def _order(sort: str, *, backwards: bool) -> list:
+def _order(sort: str, *, backwards: bool) -> list[UnaryExpression[Any]]:
     if sort == "follow_up":
         if backwards:
             return [Lead.follow_up_on.desc().nulls_first(), Lead.id.desc()]
@@ -390,21 +386,6 @@ def fetch_page(params: InboxParams, ctx: InboxContext, size: int = PAGE_SIZE) ->
 
 
 # --- choices for the filter row ------------------------------------------------------------
-
-
-def condition_options() -> tuple[tuple[str, str], ...]:
-    """Conditions a lead can be about, in the order the public site lists them (kept per worker
-    for CLINIC_CONTENT_CACHE_SECONDS: every staff page shows them)."""
-    return cached("condition_options", _read_condition_options)
-
-
-def _read_condition_options() -> tuple[tuple[str, str], ...]:
-    rows = db.session.execute(
-        select(Article.slug, Article.condition_name, Article.title)
-        .where(Article.kind == "condition")
-        .order_by(Article.position, Article.title)
-    ).all()
-    return (*((slug, name or title) for slug, name, title in rows), OTHER_CONDITION)
 
 
 def status_options() -> list[tuple[str, str]]:

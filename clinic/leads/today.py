@@ -7,17 +7,16 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
 
-from clinic.automation import stale
+from clinic import clock
 from clinic.extensions import db
-from clinic.leads import counts
-from clinic.leads.inbox import listed, local_midnight
+from clinic.leads import counts, stale
+from clinic.leads.inbox import listed
 from clinic.leads.pipeline import OPEN_STATUSES
+from clinic.leads.sql import seconds_between
 from clinic.models import Lead
-from clinic.reports.sql import seconds_between
 from clinic.worker_cache import cached
 
 DUE_LIMIT = 100  # follow-ups due today shown on the Today page
@@ -117,10 +116,10 @@ def gone_quiet(owner_id: int, now: datetime, days: int) -> GoneQuiet:
     return GoneQuiet(days, by_owner.get(owner_id, 0), sum(by_owner.values()))
 
 
-def _stale_counts(now: datetime, days: int) -> dict[int, int]:
-    """Every owner's count, kept for CLINIC_STALE_COUNT_CACHE_SECONDS: counting reads the
-    window's activity, too much for every page, while a count of leads quiet for days barely
-    moves in a minute."""
+def _stale_counts(now: datetime, days: int) -> dict[int | None, int]:
+    """Every owner's count (key None: nobody's), kept for CLINIC_STALE_COUNT_CACHE_SECONDS:
+    counting reads the window's activity, too much for every page, while a count of leads quiet
+    for days barely moves in a minute."""
     return cached(
         f"stale_counts:{days}",
         lambda: stale.count_stale_by_owner(now, days),
@@ -128,28 +127,22 @@ def _stale_counts(now: datetime, days: int) -> dict[int, int]:
     )
 
 
-def week_start(now: datetime, tz: ZoneInfo) -> date:
-    """Monday of the clinic's current week."""
-    local = now.astimezone(tz).date()
-    return local - timedelta(days=local.weekday())
-
-
-def speed_to_lead(now: datetime, tz: ZoneInfo) -> SpeedToLead:
+def speed_to_lead(now: datetime) -> SpeedToLead:
     """Median speed to lead for the leads that first wrote this week (clinic time), with the
     week before as ``previous``; kept for CLINIC_SPEED_CACHE_SECONDS, since reading two weeks
     of leads on every Today page costs more than a slightly old median is worth."""
-    monday = week_start(now, tz)
+    monday = clock.week_start(clock.today(now))
     return cached(
         f"speed_to_lead:{monday.isoformat()}",
-        lambda: _two_weeks_speed(monday, tz),
+        lambda: _two_weeks_speed(monday),
         max_age="CLINIC_SPEED_CACHE_SECONDS",
     )
 
 
-def _two_weeks_speed(monday: date, tz: ZoneInfo) -> SpeedToLead:
+def _two_weeks_speed(monday: date) -> SpeedToLead:
     last_monday = monday - timedelta(days=7)
-    since = local_midnight(monday, tz)
-    previous_since = local_midnight(last_monday, tz)
+    since = clock.local_midnight(monday)
+    previous_since = clock.local_midnight(last_monday)
     # The wait is worked out by the database (one number a lead instead of two timestamps to
     # parse), and read as the driver's plain tuples: no Row object for each of thousands.
     query = select(
@@ -159,7 +152,7 @@ def _two_weeks_speed(monday: date, tz: ZoneInfo) -> SpeedToLead:
     this_week: list[float | None] = []
     week_before: list[float | None] = []
     with closing(db.session.connection().execute(query)) as result:
-        for in_this_week, wait in result.cursor:
+        for in_this_week, wait in result.cursor.fetchall():
             (this_week if in_this_week else week_before).append(wait)
     speed = _week_speed(monday, this_week)
     speed.previous = _week_speed(last_monday, week_before)

@@ -7,16 +7,16 @@ Running it twice on the same day queues nothing new, so a retried cron job is ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import current_app, render_template
 from sqlalchemy import case, func, select
 
+from clinic import clock
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES
-from clinic.models import Lead, OutboxMessage, StaffUser, utcnow
+from clinic.models import Lead, OutboxMessage, StaffUser
 from clinic.notify import outbox
 
 DIGEST = "digest"
@@ -27,10 +27,6 @@ class DigestCounts:
     staff_id: int
     overdue: int
     due_today: int
-
-
-def clinic_today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
 
 
 def follow_up_counts(today: date) -> list[DigestCounts]:
@@ -54,8 +50,7 @@ def follow_up_counts(today: date) -> list[DigestCounts]:
 
 
 def _already_sent_today(recipient: str, today: date) -> bool:
-    tz = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-    start_of_day = datetime.combine(today, time.min, tzinfo=tz).astimezone(UTC)
+    start_of_day = clock.local_midnight(today)
     found = db.session.execute(
         select(OutboxMessage.id)
         .where(
@@ -70,8 +65,8 @@ def _already_sent_today(recipient: str, today: date) -> bool:
 
 def queue_daily_digests(now: datetime | None = None) -> list[OutboxMessage]:
     """Queue one digest per coordinator who has follow-ups due; none for an empty list."""
-    now = now or utcnow()
-    today = clinic_today(now)
+    now = now or clock.now()
+    today = clock.today(now)
     link = f"{current_app.config['CLINIC_PUBLIC_URL']}/staff/"
     queued = []
     with write_transaction():

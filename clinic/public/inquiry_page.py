@@ -18,14 +18,10 @@ from dataclasses import dataclass, field
 from flask import current_app, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
-from sqlalchemy import select
 
-from clinic.extensions import db
-from clinic.models import Article
+from clinic.leads import conditions
 from clinic.public.forms import InquiryForm
-from clinic.worker_cache import cached
 
-OTHER_CONDITION = ("other", "Another condition, or not sure")
 EXTENSION_KEY = "clinic.inquiry_page"
 # Markers put in the token fields of the rendered page: plain ASCII that HTML escaping leaves
 # alone and that no other part of the page contains.
@@ -35,7 +31,7 @@ IDEMPOTENCY_PLACEHOLDER = "clinic-idempotency-placeholder"
 
 @dataclass
 class _WorkerCache:
-    choices: list[tuple[str, str]] | None = None
+    choices: tuple[tuple[str, str], ...] | None = None
     pages: dict[str | None, str] = field(default_factory=dict)
 
 
@@ -43,20 +39,11 @@ def _worker_cache() -> _WorkerCache:
     return current_app.extensions.setdefault(EXTENSION_KEY, _WorkerCache())
 
 
-def _read_condition_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Article.slug, Article.condition_name)
-        .where(Article.kind == "condition", Article.published.is_(True))
-        .order_by(Article.position)
-    ).all()
-    return [(slug, name or slug) for slug, name in rows] + [OTHER_CONDITION]
-
-
-def condition_choices() -> list[tuple[str, str]]:
-    """The published conditions a patient can pick, re-read at most every
-    CLINIC_CONTENT_CACHE_SECONDS."""
+def condition_choices() -> tuple[tuple[str, str], ...]:
+    """The published conditions a patient can pick; a new list drops the pages built from the
+    old one."""
     cache = _worker_cache()
-    choices = cached("inquiry_condition_choices", _read_condition_choices)
+    choices = conditions.choices(published_only=True)
     if choices != cache.choices:
         cache.pages.clear()
         cache.choices = choices
@@ -66,7 +53,7 @@ def condition_choices() -> list[tuple[str, str]]:
 def new_inquiry_form(condition: str | None = None, submitted_from: str | None = None, **kwargs):
     """A form ready to render: condition choices, preselection and a fresh idempotency token."""
     form = InquiryForm(**kwargs)
-    form.condition.choices = [("", "Choose one")] + condition_choices()
+    form.condition.choices = [("", "Choose one"), *condition_choices()]
     if request.method == "GET":
         form.form_token.data = secrets.token_hex(16)
         if condition:

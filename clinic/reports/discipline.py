@@ -8,12 +8,13 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, func, literal, select
 
-from clinic.automation.stale import count_stale_by_owner
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES
+from clinic.leads.sql import unindexed
+from clinic.leads.stale import count_stale_by_owner
 from clinic.models import Lead, LeadEvent
 from clinic.reports.queries import ReportFilters, is_long, lead_scope, staff_names
-from clinic.reports.sql import in_index, unindexed
+from clinic.reports.sql import in_index
 from clinic.reports.stats import OVERALL, Spread, spreads
 
 DAY_SECONDS = 86400.0
@@ -35,7 +36,7 @@ class AttemptsBeforeReach:
 def attempts_before_reach(filters: ReportFilters) -> AttemptsBeforeReach:
     """Unanswered attempts (no answer, voicemail) logged before the first one that reached.
 
-    Read from each lead's ``attempts_before_reach`` (clinic/reports/facts.py); a lead with
+    Read from each lead's ``attempts_before_reach`` (clinic/leads/facts.py); a lead with
     logged attempts and no such number has not been reached yet.
     """
     before = Lead.attempts_before_reach

@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, literal, select
 
+from clinic import clock
+from clinic.clock import BusinessCalendar
 from clinic.extensions import db
+from clinic.leads.pipeline import FUNNEL_STAGES
+from clinic.leads.sql import unindexed
 from clinic.models import Lead, StaffUser
-from clinic.reports.business_hours import BusinessCalendar
-from clinic.reports.facts import FUNNEL_STAGES
-from clinic.reports.sql import grouped_in_index_order, parse_utc_hour, unindexed, utc_hour
+from clinic.reports.sql import grouped_in_index_order, parse_utc_hour, utc_hour
 from clinic.reports.stats import OVERALL, Spread, spreads
 
 # What a funnel can be broken down by: the lead's column holding it.
@@ -259,24 +261,18 @@ def _within(filters: ReportFilters, hours: Hours | None) -> Hours:
     return [(hour, count) for hour, count in hours if filters.start <= hour < filters.end]
 
 
-def _weeks(
-    calendar: BusinessCalendar, today: date, weeks: int, condition: str | None
-) -> tuple[date, ReportFilters]:
+def _weeks(today: date, weeks: int, condition: str | None) -> tuple[date, ReportFilters]:
     """The first Monday of the last ``weeks`` clinic weeks up to today, and their leads."""
-    this_monday = today - timedelta(days=today.weekday())
+    this_monday = clock.week_start(today)
     first_monday = this_monday - timedelta(weeks=weeks - 1)
-    filters = ReportFilters(
-        start=calendar.day_start(first_monday),
-        end=calendar.day_start(this_monday + timedelta(weeks=1)),
-        condition=condition,
-    )
-    return first_monday, filters
+    start, end = clock.day_range(first_monday, this_monday + timedelta(days=6))
+    return first_monday, ReportFilters(start=start, end=end, condition=condition)
 
 
-def volume_hours(filters: ReportFilters, calendar: BusinessCalendar, today: date) -> Hours | None:
+def volume_hours(filters: ReportFilters, today: date) -> Hours | None:
     """Hourly counts covering both the period and the last 52 weeks, read in one pass, when
     the two overlap (the usual case); None when they don't (each is then read alone)."""
-    _, weeks = _weeks(calendar, today, 52, filters.condition)
+    _, weeks = _weeks(today, 52, filters.condition)
     if filters.start >= weeks.end or weeks.start >= filters.end:
         return None
     span = ReportFilters(
@@ -286,7 +282,6 @@ def volume_hours(filters: ReportFilters, calendar: BusinessCalendar, today: date
 
 
 def weekly_volume(
-    calendar: BusinessCalendar,
     today: date,
     *,
     weeks: int = 52,
@@ -299,24 +294,23 @@ def weekly_volume(
     across daylight-saving changes for zones whose offsets are whole hours. ``hours``: counts
     already read for a range covering these weeks (:func:`volume_hours`).
     """
-    first_monday, filters = _weeks(calendar, today, weeks, condition)
+    first_monday, filters = _weeks(today, weeks, condition)
+    zone = clock.zone()
     totals: Counter[date] = Counter()
     for hour, count in _within(filters, hours):
-        local_day = hour.astimezone(calendar.tz).date()
-        totals[local_day - timedelta(days=local_day.weekday())] += count
+        totals[clock.week_start(hour.astimezone(zone).date())] += count
     return [
         (first_monday + timedelta(weeks=n), totals[first_monday + timedelta(weeks=n)])
         for n in range(weeks)
     ]
 
 
-def weekday_hour_volume(
-    filters: ReportFilters, calendar: BusinessCalendar, hours: Hours | None = None
-) -> list[list[int]]:
+def weekday_hour_volume(filters: ReportFilters, hours: Hours | None = None) -> list[list[int]]:
     """A 7 × 24 grid (Monday first) of when patients write, in clinic time."""
+    zone = clock.zone()
     grid = [[0] * 24 for _ in range(7)]
     for hour, count in _within(filters, hours):
-        local = hour.astimezone(calendar.tz)
+        local = hour.astimezone(zone)
         grid[local.weekday()][local.hour] += count
     return grid
 

@@ -1,4 +1,5 @@
-"""The few SQL expressions that SQLite and PostgreSQL spell differently, compiled per database."""
+"""The report queries' SQL that SQLite and PostgreSQL spell differently, compiled per database
+(the domain's own expressions are in :mod:`clinic.leads.sql`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Float, Select, text
+from sqlalchemy import Select, text
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -33,56 +34,12 @@ def _utc_hour_postgresql(element, compiler, **kw):
     return f"date_bin('1 hour', {column}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 
 
-class seconds_between(FunctionElement):
-    """Seconds from the first timestamp to the second, as a float."""
-
-    type = Float()
-    name = "seconds_between"
-    inherit_cache = True
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_between_sqlite(element, compiler, **kw):
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_between_postgresql(element, compiler, **kw):
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
-
-
 def parse_utc_hour(value: str | datetime) -> datetime:
     """The start of a :class:`utc_hour` bucket as an aware UTC datetime."""
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     # fromisoformat reads 'YYYY-MM-DD HH' in C, far faster than strptime over years of hours.
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-class unindexed(FunctionElement):
-    """The column itself, which SQLite's planner must not read in an index's order (SQLite's
-    unary ``+``). Grouping a year of leads by condition, SQLite would otherwise walk the
-    whole (condition, created_at) index and fetch each lead from the table to save one sort;
-    reading the period from ``ix_leads_report`` alone and sorting is faster."""
-
-    name = "unindexed"
-    inherit_cache = True
-
-    @property
-    def type(self):
-        return self.clauses.clauses[0].type
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
-@compiles(unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
 
 
 def _sqlite_from_hint(compiler, table, hint: str) -> str:

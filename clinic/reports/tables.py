@@ -10,12 +10,11 @@ from datetime import date, datetime
 from markupsafe import Markup
 from sqlalchemy import select
 
+from clinic.clock import BusinessCalendar
 from clinic.extensions import db
-from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES, STATUS_LABELS
+from clinic.leads.pipeline import FUNNEL_STAGES, LOST_REASONS, OPEN_STATUSES, STATUS_LABELS
 from clinic.models import Article
 from clinic.reports import charts, discipline, queries
-from clinic.reports.business_hours import BusinessCalendar
-from clinic.reports.facts import FUNNEL_STAGES
 from clinic.reports.queries import ReportFilters
 from clinic.reports.sql import tune_for_reports
 from clinic.reports.stats import Spread
@@ -58,15 +57,11 @@ class ReportContext:
         return f"{title} ({path})" if title else path
 
 
-def content_names() -> tuple[dict[str, str], dict[str, str]]:
-    """Condition names by slug and page titles by path, from the educational pages."""
-    conditions = {"other": "Another condition, or not sure"}
-    titles = {}
-    for article in db.session.execute(select(Article)).scalars():
-        titles[article.path] = article.title
-        if article.kind == "condition":
-            conditions[article.slug] = article.condition_name or article.title
-    return conditions, titles
+def article_titles() -> dict[str, str]:
+    """Every educational page's title by path, for naming the articles leads first read."""
+    return {
+        article.path: article.title for article in db.session.execute(select(Article)).scalars()
+    }
 
 
 def duration(seconds: float | None) -> str:
@@ -217,10 +212,8 @@ def speed_section(ctx: ReportContext) -> list[ReportTable]:
 
 
 def volume_section(ctx: ReportContext) -> list[ReportTable]:
-    hours = queries.volume_hours(ctx.filters, ctx.calendar, ctx.today)
-    weeks = queries.weekly_volume(
-        ctx.calendar, ctx.today, condition=ctx.filters.condition, hours=hours
-    )
+    hours = queries.volume_hours(ctx.filters, ctx.today)
+    weeks = queries.weekly_volume(ctx.today, condition=ctx.filters.condition, hours=hours)
     weekly = ReportTable(
         "volume_weekly",
         "New leads per week, last 52 weeks",
@@ -251,7 +244,7 @@ def volume_section(ctx: ReportContext) -> list[ReportTable]:
             category_axis="Condition",
         ),
     )
-    grid = queries.weekday_hour_volume(ctx.filters, ctx.calendar, hours)
+    grid = queries.weekday_hour_volume(ctx.filters, hours)
     hour_labels = [f"{hour:02d}" for hour in range(24)]
     by_hour = ReportTable(
         "volume_by_hour",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from clinic import clock
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.models import StaffUser, utcnow
+from clinic.models import StaffUser
 from clinic.staff import accounts, audit_log, bp, password_reset, sign_in_throttle
 from clinic.staff.auth import admin_required
 from clinic.staff.forms import AuditFilterForm, CreateUserForm, EmptyForm, RoleForm
-from clinic.templating import clinic_tz
 
 
 def _staff_user_or_404(user_id: int) -> StaffUser:
@@ -63,7 +63,7 @@ def user_detail(user_id: int):
         user=user,
         role_form=role_form,
         button_form=EmptyForm(),
-        failures=sign_in_throttle.recent_failures(key, utcnow(), policy),
+        failures=sign_in_throttle.recent_failures(key, clock.now(), policy),
         can_unlock=sign_in_throttle.has_counting_failures(key),
     )
 
@@ -151,7 +151,7 @@ def user_send_reset_link(user_id: int):
     by = _acting_admin()
     return _apply(
         user_id,
-        lambda user: password_reset.send_link(user, now=utcnow(), by=by),
+        lambda user: password_reset.send_link(user, now=clock.now(), by=by),
         "A password-reset link is on its way to {name}; it works once, within 30 minutes.",
     )
 
@@ -199,7 +199,6 @@ def audit():
     if valid:
         page = audit_log.find_entries(
             _filters_from(form),
-            clinic_tz(),
             older_than=_cursor("before"),
             newer_than=_cursor("after"),
         )

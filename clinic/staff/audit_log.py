@@ -7,11 +7,11 @@ same as the first however many rows the log holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
+from clinic import clock
 from clinic.extensions import db
 from clinic.models import AuditEntry
 from clinic.staff import bp
@@ -86,11 +86,7 @@ class AuditPage:
     older_than: int | None
 
 
-def _day_start(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
-def _filtered(query: Select, filters: AuditFilters, zone: ZoneInfo) -> Select:
+def _filtered(query: Select, filters: AuditFilters) -> Select:
     if filters.action:
         query = query.where(AuditEntry.action == filters.action.strip().lower())
     if filters.actor_email:  # stored lower-case (see audit.record), so the index can serve it
@@ -98,28 +94,27 @@ def _filtered(query: Select, filters: AuditFilters, zone: ZoneInfo) -> Select:
     if filters.lead_id is not None:
         query = query.where(AuditEntry.lead_id == filters.lead_id)
     if filters.date_from:
-        query = query.where(AuditEntry.created_at >= _day_start(filters.date_from, zone))
+        query = query.where(AuditEntry.created_at >= clock.local_midnight(filters.date_from))
     if filters.date_to:
         next_day = filters.date_to + timedelta(days=1)
-        query = query.where(AuditEntry.created_at < _day_start(next_day, zone))
+        query = query.where(AuditEntry.created_at < clock.local_midnight(next_day))
     return query
 
 
-def _any(filters: AuditFilters, zone: ZoneInfo, condition) -> bool:
-    query = _filtered(select(AuditEntry.id), filters, zone).where(condition).limit(1)
+def _any(filters: AuditFilters, condition) -> bool:
+    query = _filtered(select(AuditEntry.id), filters).where(condition).limit(1)
     return db.session.execute(query).first() is not None
 
 
 def find_entries(
     filters: AuditFilters,
-    zone: ZoneInfo,
     *,
     older_than: int | None = None,
     newer_than: int | None = None,
     page_size: int = PAGE_SIZE,
 ) -> AuditPage:
     """Entries matching `filters`, newest first: the newest page, or the page just past a cursor."""
-    query = _filtered(select(AuditEntry), filters, zone)
+    query = _filtered(select(AuditEntry), filters)
     if newer_than is not None:
         query = query.where(AuditEntry.id > newer_than).order_by(AuditEntry.id.asc())
     else:
@@ -136,10 +131,10 @@ def find_entries(
     newest, oldest = rows[0].id, rows[-1].id
     if newer_than is not None:
         has_newer = more
-        has_older = _any(filters, zone, AuditEntry.id < oldest)
+        has_older = _any(filters, AuditEntry.id < oldest)
     else:
         has_older = more
-        has_newer = older_than is not None and _any(filters, zone, AuditEntry.id > newest)
+        has_newer = older_than is not None and _any(filters, AuditEntry.id > newest)
     return AuditPage(
         rows, newer_than=newest if has_newer else None, older_than=oldest if has_older else None
     )

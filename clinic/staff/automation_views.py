@@ -11,9 +11,9 @@ from clinic import audit
 from clinic.automation import assignment, reply_templates, webhooks
 from clinic.database import write_transaction
 from clinic.extensions import db
+from clinic.leads import conditions
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import AssignmentRule, Lead, ReplyTemplate, StaffUser, WebhookEndpoint
-from clinic.reports.tables import content_names
 from clinic.staff import bp
 from clinic.staff.auth import admin_required
 from clinic.staff.automation_forms import ReplyTemplateForm, RuleForm, WebhookForm
@@ -22,9 +22,8 @@ from clinic.staff.forms import EmptyForm
 
 def _rule_form() -> RuleForm:
     form = RuleForm(prefix="rule")
-    conditions, _ = content_names()
     form.condition.choices = [("", "Choose a condition")] + sorted(
-        conditions.items(), key=lambda item: item[1]
+        conditions.names().items(), key=lambda item: item[1]
     )
     people = db.session.execute(
         select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
@@ -47,12 +46,11 @@ def _waiting_count() -> int:
 @bp.get("/automation")
 @admin_required
 def automation(rule_form: RuleForm | None = None):
-    conditions, _ = content_names()
     return render_template(
         "staff/automation/index.html",
         rules=assignment.all_rules(),
         rule_form=rule_form or _rule_form(),
-        conditions=conditions,
+        conditions=conditions.names(),
         everyone=assignment.active_coordinators(),
         waiting=_waiting_count(),
         endpoints=db.session.execute(select(WebhookEndpoint).order_by(WebhookEndpoint.name))

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from clinic.automation import stale
+from clinic import clock
 from clinic.extensions import db
+from clinic.leads import stale
 from clinic.leads.inbox import InboxContext
 from clinic.leads.pipeline import OPEN_STATUSES
-from clinic.models import Lead, StaffUser, utcnow
+from clinic.models import Lead, StaffUser
 from clinic.models.base import ID_MAX
 from clinic.staff import bp
 
@@ -24,8 +24,7 @@ def inbox_context(now: datetime | None = None) -> InboxContext:
     config = current_app.config
     return InboxContext(
         user_id=current_user.id,
-        now=now or utcnow(),
-        tz=ZoneInfo(config["CLINIC_TIMEZONE"]),
+        now=now or clock.now(),
         stale_days=config["CLINIC_STALE_DAYS"],
         region=config["CLINIC_PHONE_REGION"],
     )
@@ -44,6 +43,7 @@ def owner_choices(staff: list[StaffUser]) -> list[tuple[str, str]]:
 def lead_path_builder() -> Callable[[int], str]:
     """``url_for("staff.lead", lead_id=...)`` for a page of leads at the cost of one call:
     the route is built once with a placeholder id and the real ids are written into it."""
+    # Kept: a url_for per row is a real share of the home page, which links every lead due.
     # The largest id the route accepts stands in for the real one: only where it lands matters.
     template = url_for("staff.lead", lead_id=ID_MAX)
     before, after = template.split(str(ID_MAX))
@@ -84,7 +84,7 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     """'12 min ago' for a stored UTC time."""
     if moment is None:
         return ""
-    minutes = ((now or utcnow()) - moment).total_seconds() / 60
+    minutes = ((now or clock.now()) - moment).total_seconds() / 60
     return "just now" if minutes < 1 else f"{span(minutes)} ago"
 
 
@@ -94,7 +94,7 @@ def waiting(lead: Lead, now: datetime | None = None) -> dict | None:
     past the clinic's speed-to-lead target (CLINIC_SPEED_TARGET_MINUTES)."""
     if lead.first_contacted_at is not None or lead.status not in OPEN_STATUSES:
         return None
-    minutes = ((now or utcnow()) - lead.first_inquiry_at).total_seconds() / 60
+    minutes = ((now or clock.now()) - lead.first_inquiry_at).total_seconds() / 60
     target = current_app.config["CLINIC_SPEED_TARGET_MINUTES"]
     return {"text": f"waiting {span(minutes)}", "late": minutes > target}
 
@@ -102,7 +102,7 @@ def waiting(lead: Lead, now: datetime | None = None) -> dict | None:
 @bp.app_template_global()
 def gone_quiet(lead: Lead, now: datetime | None = None) -> bool:
     """An open lead with no activity for CLINIC_STALE_DAYS days: someone should pick it up."""
-    return stale.is_stale(lead, now or utcnow(), current_app.config["CLINIC_STALE_DAYS"])
+    return stale.is_stale(lead, now or clock.now(), current_app.config["CLINIC_STALE_DAYS"])
 
 
 @bp.app_template_global()

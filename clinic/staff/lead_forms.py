@@ -6,10 +6,6 @@ failed form can be shown again, with its error and what was typed, beside the ot
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -17,6 +13,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SearchField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -25,7 +22,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from clinic.form_fields import SelectField
+from clinic import clock
 from clinic.leads.actions import NOTE_MAX
 from clinic.leads.inbox import SORTS, VIEWS
 from clinic.leads.pipeline import CONTACT_CHANNELS, CONTACT_OUTCOMES, LOST_REASONS, STATUS_LABELS
@@ -33,10 +30,6 @@ from clinic.models.base import ID_MAX
 
 UNASSIGNED = ("", "Unassigned")
 NO_REASON = ("", "Choose a reason (if lost)")
-
-
-def clinic_today():
-    return datetime.now(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
 
 
 class InboxFilterForm(Form):
@@ -131,7 +124,7 @@ class FollowUpForm(FlaskForm):
     )
 
     def validate_follow_up_on(self, field):
-        if field.data and field.data < clinic_today():
+        if field.data and field.data < clock.today():
             raise ValidationError("Choose today or a later date for the next follow-up.")
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import login_required
 
-from clinic import audit
+from clinic import audit, clock
+from clinic.leads import conditions
 from clinic.leads.export import neutralise_formula
-from clinic.models import utcnow
-from clinic.reports.facts import calendar_from
 from clinic.reports.periods import (
     DEFAULT_PRESET,
     PRESETS,
@@ -28,8 +26,8 @@ from clinic.reports.tables import (
     TABLE_SECTIONS,
     ReportContext,
     ReportTable,
+    article_titles,
     build_section,
-    content_names,
 )
 from clinic.staff import bp
 from clinic.staff.report_forms import CUSTOM, ReportFilterForm
@@ -77,16 +75,16 @@ def _csv(table: ReportTable, period: Period) -> Response:
 @login_required
 def reports():
     config = current_app.config
-    calendar = calendar_from(config)
-    now = utcnow()
-    today = calendar.today(now)
-    conditions, titles = content_names()
+    calendar = clock.business_calendar()
+    now = clock.now()
+    today = clock.today(now)
+    condition_names = conditions.names()
     form = ReportFilterForm(request.args)
     form.condition.choices = [("", "All conditions")] + sorted(
-        conditions.items(), key=lambda item: item[1]
+        condition_names.items(), key=lambda item: item[1]
     )
     period, problem = _period(form, today)
-    condition = form.condition.data if form.condition.data in conditions else None
+    condition = form.condition.data if form.condition.data in condition_names else None
 
     wanted = request.args.get("report", "")
     if request.args.get("format") == "csv":
@@ -98,13 +96,16 @@ def reports():
         if section not in SECTIONS:
             section = DEFAULT_SECTION
 
-    filters = ReportFilters(
-        start=calendar.day_start(period.first),
-        end=calendar.day_start(period.last + timedelta(days=1)),
-        condition=condition,
-    )
+    start, end = clock.day_range(period.first, period.last)
+    filters = ReportFilters(start=start, end=end, condition=condition)
     ctx = ReportContext(
-        filters, calendar, now, today, config["CLINIC_STALE_DAYS"], conditions, titles
+        filters,
+        calendar,
+        now,
+        today,
+        config["CLINIC_STALE_DAYS"],
+        condition_names,
+        article_titles(),
     )
     tables = build_section(section, ctx)
     if request.args.get("format") == "csv":
@@ -126,7 +127,7 @@ def reports():
         period=period,
         section=section,
         tables=tables,
-        condition_name=conditions.get(condition or "", ""),
+        condition_name=condition_names.get(condition or "", ""),
         section_urls=[
             (name, label, url_for("staff.reports", **args, section=name))
             for name, (label, _) in SECTIONS.items()

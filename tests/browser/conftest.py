@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from clinic import clock
 from clinic.extensions import db
 from clinic.leads import actions, intake
 from clinic.models import StaffUser, utcnow
-from clinic.staff.lead_forms import clinic_today
 from tests.staff_helpers import DEFAULT_PASSWORD, make_staff
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -307,7 +307,7 @@ def seeded_leads(app, staff) -> dict[str, int]:
                 now=received + timedelta(hours=1),
             )
             if name in FOLLOW_UP_IN_DAYS:
-                on = clinic_today() + timedelta(days=FOLLOW_UP_IN_DAYS[name])
+                on = clock.today() + timedelta(days=FOLLOW_UP_IN_DAYS[name])
                 actions.set_follow_up(lead, on, coordinator, now=received + timedelta(hours=1))
             db.session.commit()
     return ids

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from clinic import clock
 from clinic.extensions import db
 from clinic.models import Lead, LeadEvent, StaffUser
-from clinic.staff.lead_forms import clinic_today
 from tests.browser.conftest import (
     ADMIN_EMAIL,
     COORDINATOR_EMAIL,
@@ -137,7 +137,7 @@ def test_coordinator_finds_a_lead_logs_a_call_changes_status_and_sets_a_follow_u
 
 def clinic_today_in(app):
     with app.app_context():
-        return clinic_today()
+        return clock.today()
 
 
 def test_admin_exports_the_filtered_leads_as_csv(open_page, app, staff, seeded_leads):

@@ -1,19 +1,76 @@
-"""Clinic business time: how long a patient waited while the clinic was actually open.
+"""The clinic clock: what time it is, which calendar day that is in the clinic, and when the
+clinic answers.
 
-Speed to lead is judged in business hours, so a Saturday inquiry answered at 09:05 on Monday
-counts as five minutes, not two days. Opening hours are local wall-clock times in the clinic's
-time zone; each day's window is converted to UTC separately, which keeps the arithmetic right
-across daylight-saving changes.
+Every reader of "now" or "today" comes here, so a test that freezes the clock (time_machine)
+freezes all of them, and the clinic's day is always its own time zone's, never UTC's or the
+server's. Speed to lead is judged in business hours, so a Saturday inquiry answered at 09:05 on
+Monday counts as five minutes, not two days. Opening hours are local wall-clock times; each
+day's window is converted to UTC separately, which keeps the arithmetic right across
+daylight-saving changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
+
+from clinic.models.base import utcnow
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# The very callable the models' timestamp defaults use, so both read the same (frozen) clock.
+now = utcnow
+
+
+def zone() -> ZoneInfo:
+    """The clinic's time zone (CLINIC_TIMEZONE)."""
+    return _zone(current_app.config["CLINIC_TIMEZONE"])
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def today(at: datetime | None = None) -> date:
+    """The clinic's calendar date at an instant (now when none is given)."""
+    return (at or now()).astimezone(zone()).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The UTC instant a clinic calendar day begins."""
+    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)
+
+
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """Clinic days first..last as a half-open UTC range [start, end)."""
+    return local_midnight(first), local_midnight(last + timedelta(days=1))
+
+
+def week_start(day: date) -> date:
+    """The Monday of a day's week: the clinic's weeks start on Monday."""
+    return day - timedelta(days=day.weekday())
+
+
+def business_calendar() -> BusinessCalendar:
+    """The configured business hours, days and zone, parsed once per set of values.
+
+    :raise BusinessHoursError: when a setting is not understood.
+    """
+    config = current_app.config
+    return _calendar(
+        config["CLINIC_BUSINESS_HOURS"], config["CLINIC_BUSINESS_DAYS"], config["CLINIC_TIMEZONE"]
+    )
+
+
+@lru_cache(maxsize=8)
+def _calendar(hours: str, days: str, timezone: str) -> BusinessCalendar:
+    return BusinessCalendar.parse(hours, days, timezone)
 
 
 class BusinessHoursError(ValueError):
@@ -82,14 +139,6 @@ class BusinessCalendar:
             ) from error
         return cls(tz=zone, opens=opens, closes=closes, days=frozenset(day_numbers))
 
-    @classmethod
-    def from_config(cls, config: Mapping) -> BusinessCalendar:
-        return cls.parse(
-            config["CLINIC_BUSINESS_HOURS"],
-            config["CLINIC_BUSINESS_DAYS"],
-            config["CLINIC_TIMEZONE"],
-        )
-
     @property
     def day_seconds(self) -> int:
         """Length of an ordinary business day: what 'within one business day' means."""
@@ -124,11 +173,3 @@ class BusinessCalendar:
             return 0
         total = sum((high - low for low, high in self.windows(start, end)), timedelta())
         return int(total.total_seconds())
-
-    def day_start(self, day: date) -> datetime:
-        """The UTC instant a clinic-time calendar day begins."""
-        return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
-
-    def today(self, now: datetime) -> date:
-        """The clinic's calendar date at an instant."""
-        return now.astimezone(self.tz).date()

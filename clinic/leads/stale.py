@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, func, select
 
 from clinic.extensions import db
 from clinic.leads.pipeline import OPEN_STATUSES
+from clinic.leads.sql import unindexed
 from clinic.models import Lead, LeadCount
-from clinic.reports.sql import unindexed
 
 
 def stale_cutoff(now: datetime, days: int) -> datetime:
