@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import event, select, text
 
 from clinic.extensions import db
-from clinic.leads import normalise
+from clinic.leads import counts, derived, facts, normalise
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.intake import Attribution, idempotency_key_for
 from clinic.leads.normalise import normalise_phone
@@ -45,7 +45,7 @@ def make_lead(
 ) -> Lead:
     """A committed lead with one inquiry, stored the way intake stores it (same keys, same
     timeline entry) but without intake's automation, so each test decides owner and timeline.
-    ``fields`` are then set on the lead."""
+    ``fields`` are then set on the lead, and its facts, search document and count follow."""
     number = next(_numbers)
     moment = at or (utcnow() - ago if ago is not None else utcnow())
     name = name or f"Patient {number}"
@@ -94,6 +94,10 @@ def make_lead(
     )
     for key, value in fields.items():
         setattr(lead, key, value)
+    facts.reach_stage(lead, lead.status)
+    facts.refresh_speed(lead)
+    derived.refresh_messages([lead.id])
+    counts.move((None, counts.key_of(lead)))
     db.session.commit()
     return lead
 

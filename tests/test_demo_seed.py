@@ -11,13 +11,14 @@ import phonenumbers
 import pytest
 from sqlalchemy import delete, func, select, text
 
+from clinic import clock
 from clinic.demo.cli import parse_now
 from clinic.demo.seed import DEMO_COORDINATORS
 from clinic.extensions import db
 from clinic.leads import normalise
 from clinic.leads.pipeline import CLOSED_STATUSES, LOST_REASONS, NO_CONTACT_REASONS, STATUSES
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser
-from clinic.reports.facts import backfill, calendar_from
+from clinic.reports.facts import backfill
 from config import ProductionConfig
 
 NOW = "2026-01-15T12:00"
@@ -221,7 +222,7 @@ def test_report_facts_match_what_the_reports_backfill_computes(app, runner):
     with app.app_context():
         before = db.session.execute(facts).all()
         seeded_cohorts = db.session.execute(cohorts).all()
-        report = backfill(calendar_from(app.config), recompute=True)
+        report = backfill(clock.business_calendar(), recompute=True)
         db.session.commit()
         after = db.session.execute(facts).all()
         assert db.session.execute(cohorts).all() == seeded_cohorts

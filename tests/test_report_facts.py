@@ -1,4 +1,4 @@
-"""The timeline facts the reports read (clinic/reports/facts.py): attempts before the person
+"""The timeline facts the reports read (clinic/leads/facts.py): attempts before the person
 was reached, kept on the lead, and each status change's stay in the stage it left. They must
 equal what the timeline itself says after every action, a change logged out of order, a merge,
 an erasure, and a backfill of seeded rows."""
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from clinic import clock
 from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.erasure import erase_lead
@@ -19,7 +20,7 @@ from clinic.leads.intake import InquiryData, record_inquiry
 from clinic.leads.merge import merge_leads
 from clinic.models import Lead, LeadEvent
 from clinic.reports import discipline
-from clinic.reports.facts import backfill, calendar_from
+from clinic.reports.facts import backfill
 from clinic.reports.queries import ReportFilters
 from tests.lead_helpers import make_lead
 from tests.staff_helpers import make_staff
@@ -89,6 +90,28 @@ def test_attempts_before_reach_follow_the_contact_log(admin):
     db.session.commit()
     assert_facts(lead.id, 0, [])
     assert lead.attempts_before_reach == 0  # the loaded lead reads the new value
+
+
+def test_the_actions_keep_furthest_stage_and_speed_to_lead(admin):
+    lead = make_lead(at=T0)  # Monday 10:00 at the clinic, an hour after opening
+    assert (lead.furthest_stage, lead.business_seconds_to_contact) == (0, None)
+    actions.change_status(lead, "consult_booked", admin, now=at(1))
+    actions.change_status(lead, "lost", admin, lost_reason="cost", now=at(2))
+    db.session.commit()
+    db.session.expire_all()
+    lead = db.session.get(Lead, lead.id)
+    assert lead.furthest_stage == 2  # lost after booking: still a booked consult in the funnel
+    assert lead.business_seconds_to_contact == 3600
+
+
+def test_a_merge_takes_the_earlier_first_contact_for_speed_to_lead(admin):
+    keep, duplicate = make_lead(at=T0), make_lead(at=T0)
+    actions.log_contact(keep, "call", "reached", admin, now=at(3))
+    actions.log_contact(duplicate, "call", "no_answer", admin, now=at(1))
+    merge_leads(keep, duplicate, admin, now=at(4))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Lead, keep.id).business_seconds_to_contact == 3600
 
 
 def test_each_status_change_records_the_stay_in_the_stage_it_left(admin):
@@ -181,7 +204,7 @@ def test_backfill_after_seeding_gives_the_seeded_facts(app, runner):
         db.session.execute(update(Lead).values(attempts_before_reach=None))
         db.session.execute(update(LeadEvent).values(stage_seconds=None))
         db.session.commit()
-        report = backfill(calendar_from(app.config))
+        report = backfill(clock.business_calendar())
         assert report.stays == sum(len(stays) for _, stays in seeded.values())
         assert report.reaches > 100
         filled = _all_facts()

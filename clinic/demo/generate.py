@@ -2,7 +2,7 @@
 
 Every value is what the intake and the coordinators' actions would have stored: ``name_key``,
 ``email_key`` and ``phone_digits`` come from :mod:`clinic.leads.normalise`, the report facts
-from :mod:`clinic.reports.facts`, the timeline from :mod:`clinic.demo.timeline`.
+from :mod:`clinic.leads.facts`, the timeline from :mod:`clinic.demo.timeline`.
 
 Each batch draws from its own ``random.Random`` seeded with (seed, batch number), so its rows
 depend only on the seed, the batch and "now" — not on which process made it, or when.
@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from clinic.clock import BusinessCalendar
 from clinic.demo import texts
 from clinic.demo.chance import Weighted, between, one_of
 from clinic.demo.clock import DAY, MINUTE, SECOND, DemoClock
@@ -22,9 +23,8 @@ from clinic.demo.names import invent_person
 from clinic.demo.timeline import Coordinator, Timeline, work
 from clinic.leads import normalise
 from clinic.leads.consent import CONSENT_VERSION
+from clinic.leads.facts import business_seconds_to_contact, first_touch
 from clinic.leads.intake import Attribution
-from clinic.reports.business_hours import BusinessCalendar
-from clinic.reports.facts import business_seconds_to_contact, first_touch
 
 BATCH_SIZE = 5_000
 INQUIRY_COUNTS = Weighted(((1, 72), (2, 20), (3, 8)))
@@ -181,7 +181,7 @@ class DemoGenerator:
             timeline.inquiry(moment, inquiry_id)
         timeline.events.sort(key=_event_time)
         stamp = clock.stamp
-        # The report facts read from the timeline (clinic.reports.facts): each status change's
+        # The report facts read from the timeline (clinic.leads.facts): each status change's
         # stay in the stage it left, and the attempts before the first that reached the person.
         entered, tries, reached_after = first_at, 0, None
         created = stamp(first_at)

@@ -25,6 +25,7 @@ from psycopg import sql
 from sqlalchemy import Table, func, inspect, select
 from sqlalchemy.dialects import sqlite
 
+from clinic import clock
 from clinic.database import refresh_statistics
 from clinic.demo.generate import (
     BATCH_SIZE,
@@ -40,7 +41,6 @@ from clinic.demo.timeline import Coordinator
 from clinic.extensions import db
 from clinic.leads import derived
 from clinic.models import Inquiry, Lead, LeadEvent
-from clinic.reports.facts import calendar_from
 from clinic.staff import accounts
 
 # Invented coordinators who own the demo leads. They get long random passwords nobody knows;
@@ -129,7 +129,7 @@ def seed_demo(
         now=now,
         coordinators=coordinators,
         timezone=config["CLINIC_TIMEZONE"],
-        calendar=calendar_from(config),
+        calendar=clock.business_calendar(),
         stamp_suffix="+00" if postgres else "",
     )
     firsts = [_next_id(model) for model in (Lead, Inquiry, LeadEvent)]
@@ -263,7 +263,7 @@ def _default(column):
 
 class _SQLiteWriter:
     """Batches committed one by one (SQLite's write-ahead log would otherwise grow to the size
-    of the whole load), with the derived tables' triggers and the secondary indexes set aside
+    of the whole load), with the trigram index's triggers and the secondary indexes set aside
     meanwhile. Nothing else may write to the database while it loads."""
 
     def __init__(self, raw):
@@ -322,9 +322,9 @@ class _SQLiteWriter:
 class _PostgresWriter:
     """One transaction for the whole load: secondary indexes are dropped first and built again
     at the end (much faster than keeping them up to date row by row), and a failure leaves the
-    database exactly as it was. A superuser also skips the triggers (foreign keys, derived
-    tables); the rows are consistent by construction (tests check it) and the derived tables
-    are rebuilt before the commit either way."""
+    database exactly as it was. A superuser also skips the foreign keys' triggers; the rows are
+    consistent by construction (tests check it). The derived tables are rebuilt before the
+    commit."""
 
     def __init__(self, raw):
         self.connection = raw.driver_connection

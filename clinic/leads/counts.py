@@ -2,18 +2,19 @@
 
 Counting every open lead on every page would slow each page as the table grows. The
 filters most pages use — status, condition, owner, unassigned — are answered exactly from
-``lead_counts``, a few hundred rows that database triggers keep in step with every change to
-a lead (migration 0005_performance). Any other filter (a search, a source, received dates,
-overdue, gone quiet) is counted over the matching leads themselves, reading a bounded number
-of them: when they are all read the counts are exact, otherwise each tab says "at least"
-("2,512+"), never a wrong number.
+``lead_counts``, a few hundred rows that the functions changing a lead's status, condition,
+owner, merge or erasure keep in step (:func:`tracking`, :func:`move`), in the same transaction.
+Any other filter (a search, a source, received dates, overdue, gone quiet) is counted over the
+matching leads themselves, reading a bounded number of them: when they are all read the counts
+are exact, otherwise each tab says "at least" ("2,512+"), never a wrong number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, text
 
 from clinic.extensions import db
 from clinic.leads.pipeline import STATUSES
@@ -22,6 +23,53 @@ from clinic.models import Lead, LeadCount
 # Leads read to count a filter the table can't answer: a search whose matches were all counted
 # (search.COUNT_MAX) is read in full, any other filter up to READ_LIMIT.
 READ_LIMIT = 1_000
+
+# Where a listed lead counts: (status, condition, owner id or 0 for nobody's).
+CountKey = tuple[str, str, int]
+
+# One statement for both databases (SQLite 3.24+ and PostgreSQL upsert alike).
+_ADD = text(
+    """INSERT INTO lead_counts (status, condition_slug, owner_key, leads)
+    VALUES (:status, :condition, :owner, 1)
+    ON CONFLICT (status, condition_slug, owner_key) DO UPDATE SET leads = lead_counts.leads + 1"""
+)
+_TAKE = text(
+    """UPDATE lead_counts SET leads = leads - 1
+    WHERE status = :status AND condition_slug = :condition AND owner_key = :owner"""
+)
+
+
+def key_of(lead: Lead) -> CountKey | None:
+    """Where the lead counts; None when it is not listed (merged into another, or erased)."""
+    if lead.merged_into_id is not None or lead.erased_at is not None:
+        return None
+    return (lead.status, lead.condition_slug, lead.owner_id or 0)
+
+
+def move(*changes: tuple[CountKey | None, CountKey | None]) -> None:
+    """Move each lead's count from its ``before`` key to its ``after`` key (None: not counted).
+
+    The rows are touched in key order, so two transactions moving leads in opposite directions
+    (new → lost, lost → new) queue on PostgreSQL's row locks instead of deadlocking.
+    """
+    steps = sorted(
+        [(before, -1) for before, after in changes if before != after and before is not None]
+        + [(after, 1) for before, after in changes if before != after and after is not None]
+    )
+    if not steps:
+        return
+    connection = db.session.connection()
+    for (status, condition, owner), step in steps:
+        values = {"status": status, "condition": condition, "owner": owner}
+        connection.execute(_ADD if step > 0 else _TAKE, values)
+
+
+@contextmanager
+def tracking(*leads: Lead) -> Iterator[None]:
+    """Keep ``lead_counts`` right for whatever the block changes on these leads."""
+    before = [key_of(lead) for lead in leads]
+    yield
+    move(*zip(before, [key_of(lead) for lead in leads], strict=True))
 
 
 class TabCount(int):
@@ -46,7 +94,7 @@ def total(counts: Mapping[str, TabCount]) -> TabCount:
 def _table_rows(
     statuses: Iterable[str], condition: str | None, owner_key: int | None
 ) -> list[ColumnElement[bool]]:
-    where = [LeadCount.status.in_(list(statuses))]
+    where: list[ColumnElement[bool]] = [LeadCount.status.in_(list(statuses))]
     if condition is not None:
         where.append(LeadCount.condition_slug == condition)
     if owner_key is not None:
@@ -68,7 +116,7 @@ def from_table(
 
 def table_total(
     statuses: Iterable[str], *, condition: str | None = None, owner_key: int | None = None
-) -> ScalarSelect:
+) -> ScalarSelect[int]:
     """The same, all statuses together, as a subquery (to read with other values at once)."""
     where = _table_rows(statuses, condition, owner_key)
     return select(func.coalesce(func.sum(LeadCount.leads), 0)).where(*where).scalar_subquery()
@@ -87,7 +135,7 @@ def by_reading(
     statuses = list(statuses)
     matching = select(Lead.status).where(*where, Lead.status.in_(statuses)).limit(limit)
     rows = matching.subquery()
-    found = dict(
+    found: dict[str, int] = dict(
         db.session.execute(select(rows.c.status, func.count()).group_by(rows.c.status)).all()
     )
     exact = not partial and sum(found.values()) < limit

@@ -8,10 +8,10 @@ from sqlalchemy import update
 
 from clinic import audit
 from clinic.extensions import db
+from clinic.leads import counts, derived, facts
 from clinic.leads.actions import LeadActionError, check_workable
 from clinic.leads.identity import resolve_marks_on_merge
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
-from clinic.reports.facts import refresh_timeline_facts
 
 
 def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
@@ -38,6 +38,7 @@ def merge_leads(
         raise LeadActionError("A lead can't be merged into itself; enter the other lead's number.")
     check_workable(keep)
     check_workable(duplicate)
+    counted = (counts.key_of(keep), counts.key_of(duplicate))
 
     db.session.execute(
         update(Inquiry).where(Inquiry.lead_id == duplicate.id).values(lead_id=keep.id)
@@ -50,8 +51,9 @@ def merge_leads(
         update(Lead).where(Lead.merged_into_id == duplicate.id).values(merged_into_id=keep.id)
     )
 
-    keep.first_inquiry_at = _earliest(keep.first_inquiry_at, duplicate.first_inquiry_at)
+    keep.first_inquiry_at = min(keep.first_inquiry_at, duplicate.first_inquiry_at)
     keep.first_contacted_at = _earliest(keep.first_contacted_at, duplicate.first_contacted_at)
+    facts.refresh_speed(keep)
     keep.last_inquiry_at = max(keep.last_inquiry_at, duplicate.last_inquiry_at)
     keep.inquiry_count = (keep.inquiry_count or 0) + (duplicate.inquiry_count or 0)
     keep.attempts = (keep.attempts or 0) + (duplicate.attempts or 0)
@@ -76,6 +78,8 @@ def merge_leads(
     duplicate.inquiry_count = 0
     duplicate.attempts = 0
     duplicate.last_activity_at = now
+    # ``keep`` may take the duplicate's owner; the duplicate leaves the tabs.
+    counts.move((counted[0], counts.key_of(keep)), (counted[1], counts.key_of(duplicate)))
 
     db.session.add_all(
         [
@@ -107,8 +111,8 @@ def merge_leads(
     audit.record(
         "lead_merged", lead_id=duplicate.id, actor=actor, detail=f"merged into lead {keep.id}{mark}"
     )
-    db.session.flush()
     # The timelines were moved in one statement: the stays and attempts read from them are
     # worked out again for both records.
-    refresh_timeline_facts(db.session, {keep.id, duplicate.id})
+    facts.refresh_timeline_facts([keep.id, duplicate.id])
+    derived.refresh_messages([keep.id, duplicate.id])
     return keep

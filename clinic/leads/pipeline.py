@@ -6,6 +6,9 @@ OPEN_STATUSES = ("new", "contacted", "consult_booked", "consult_done", "treatmen
 WON_STATUSES = ("treated",)
 CLOSED_STATUSES = ("not_a_candidate", "lost")
 STATUSES = OPEN_STATUSES + WON_STATUSES + CLOSED_STATUSES
+# The funnel, in order; a lead's rank is the index of the furthest stage it reached.
+FUNNEL_STAGES = OPEN_STATUSES + WON_STATUSES
+STAGE_RANK = {status: rank for rank, status in enumerate(FUNNEL_STAGES)}
 
 STATUS_LABELS = {
     "new": "New",
@@ -36,6 +39,11 @@ CONTACT_OUTCOMES = {
 }
 
 CONTACT_CHANNELS = {"call": "Phone call", "email": "Email", "sms": "Text message"}
+
+
+def stage_rank(status: str | None) -> int | None:
+    """Position in the funnel; None for closed statuses (lost, not a candidate)."""
+    return STAGE_RANK.get(status or "")
 
 
 def is_open(status: str) -> bool:

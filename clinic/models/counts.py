@@ -1,9 +1,9 @@
 """How many leads the inbox lists per status, condition and owner, kept exact at any size.
 
 Counting every open lead on every inbox page would slow each page as the table grows; these
-few hundred rows answer the status tabs at once. Database triggers (migration
-0005_performance) keep them in the same transaction as every insert, update and delete of a
-lead, whichever code path (or SQL statement) makes it, so they are never stale.
+few hundred rows answer the status tabs at once. The functions that change a lead's status,
+condition, owner, merge or erasure keep them in the same transaction (clinic.leads.counts);
+rows loaded around the app are recounted by ``flask reports backfill``.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class Lead(Base):
     # when staff merge the two or say they are different people.
     possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
 
-    # Kept for the reports (clinic/reports/facts.py) so they aggregate in SQL at any size:
+    # Kept for the reports (clinic/leads/facts.py) so they aggregate in SQL at any size:
     # the furthest pipeline stage ever reached (0 = new … 5 = treated), the wait until first
     # contact in clinic business seconds, and the first inquiry's campaign, article and landing.
     furthest_stage: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
@@ -244,7 +244,7 @@ class LeadEvent(Base):
     inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"))
     body: Mapped[str | None] = mapped_column(Text)
     # Status changes only: seconds the lead spent in ``from_status`` before this change, from
-    # the previous change (or the first inquiry) — kept by clinic/reports/facts.py.
+    # the previous change (or the first inquiry) — kept by clinic/leads/facts.py.
     stage_seconds: Mapped[float | None] = mapped_column(Float)
     # Status changes only: when the lead first wrote (its ``created_at``; None once it is merged
     # into another), so the stage report finds a period's stays without joining the leads.
