@@ -22,7 +22,18 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _refuse_unsafe_production(app)
 
-    from clinic import cli, errors, health, limits, logging_setup, routing, security, templating
+    from clinic import (
+        automation,
+        cli,
+        errors,
+        health,
+        limits,
+        logging_setup,
+        notify,
+        routing,
+        security,
+        templating,
+    )
     from clinic.database import configure_engine, engine_options_for
     from clinic.extensions import csrf, db, login_manager, migrate
     from clinic.public import bp as public_bp
@@ -47,6 +58,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health.bp)
+    notify.init_app(app)
+    automation.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

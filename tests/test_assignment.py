@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select, text
 
 from clinic.automation import assignment
-from clinic.automation.stale import count_stale, is_stale
+from clinic.automation.intake import owner_for_new_lead
 from clinic.extensions import db
-from clinic.leads import actions
+from clinic.leads import actions, counts
 from clinic.leads.intake import InquiryData, record_inquiry
+from clinic.leads.stale import count_stale, is_stale
 from clinic.models import Lead, LeadEvent, utcnow
 from tests.conftest import csrf_token_from
 from tests.lead_helpers import StatementLog
@@ -33,7 +34,8 @@ def _write(n: int, condition: str = "lupus", email: str | None = None) -> Lead:
             email=email or f"patient{n}@example.com",
             phone=None,
             condition_slug=condition,
-        )
+        ),
+        pick_owner=owner_for_new_lead,
     ).lead
 
 
@@ -71,7 +73,8 @@ def test_a_first_time_persons_lead_is_written_already_assigned(auto):
     inquiry then the assignment, and the status-tab counts name the owner only."""
     person = make_staff("c@clinic.test", name="Casey")
     with StatementLog(db.engine) as log:
-        lead_id = record_inquiry(InquiryData("Ana Lima", "ana@example.com", None, "lupus")).lead_id
+        data = InquiryData("Ana Lima", "ana@example.com", None, "lupus")
+        lead_id = record_inquiry(data, pick_owner=owner_for_new_lead).lead_id
     assert not [s for s in log.statements if s.lstrip().upper().startswith("UPDATE LEADS")]
     assert db.session.get(Lead, lead_id).owner_id == person.id
     kinds = db.session.execute(
@@ -221,7 +224,8 @@ def test_stale_marking(auto):
     quiet.last_activity_at = now - timedelta(days=8)
     recent.last_activity_at = now - timedelta(days=6)
     closed.last_activity_at = now - timedelta(days=30)
-    closed.status = "lost"
+    with counts.tracking(closed):
+        closed.status = "lost"
     db.session.commit()
     assert is_stale(quiet, now, 7)
     assert not is_stale(recent, now, 7)

@@ -9,11 +9,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from clinic import clock
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.models import Lead, OutboxMessage, utcnow
+from clinic.leads import signals
+from clinic.leads.intake import InquiryData, record_inquiry
+from clinic.models import Inquiry, Lead, OutboxMessage, utcnow
 from clinic.notify import outbox
-from clinic.notify.digest import clinic_today, queue_daily_digests
+from clinic.notify.digest import queue_daily_digests
 from tests.smtp_helpers import MailServer, configure_mail
 from tests.staff_helpers import make_staff
 
@@ -74,6 +77,22 @@ def test_inquiry_and_its_messages_are_stored_together(app, submit_inquiry):
             ("staff_new_inquiry", "coordinators@clinic.test", lead.id),
             ("acknowledgement", "zoe.nunez@example.com", lead.id),
         }
+
+
+def test_an_inquiry_that_fails_after_its_messages_were_queued_leaves_no_message(ctx):
+    """The messages are queued by receivers of intake's signal, in the inquiry's transaction: an
+    inquiry rolled back takes them with it, so nobody is told about an inquiry never stored."""
+
+    def fail(sender, **_):
+        raise RuntimeError("a later receiver failed")
+
+    with signals.inquiry_recorded.connected_to(fail), pytest.raises(RuntimeError):
+        record_inquiry(InquiryData("Ana Lima", "ana@example.com", None, "lupus"))
+    assert outbox_rows() == []
+    assert db.session.execute(select(Inquiry)).scalars().all() == []
+    record_inquiry(InquiryData("Ana Lima", "ana@example.com", None, "lupus"))
+    db.session.commit()
+    assert {row.kind for row in outbox_rows()} == {"staff_new_inquiry", "acknowledgement"}
 
 
 def test_staff_alert_is_a_link_and_nothing_personal(mailing_app, submit_inquiry, mail_server):
@@ -238,7 +257,7 @@ def test_daily_digest_counts_due_and_overdue_follow_ups(mailing_app, mail_server
     with mailing_app.app_context():
         casey = make_staff("casey@clinic.test", name="Casey")
         make_staff("idle@clinic.test", name="Idle")
-        today = clinic_today(utcnow())
+        today = clock.today()
         for days in (-3, -1, 0, 0, 2):
             make_lead(casey.id, today + timedelta(days=days))
         make_lead(casey.id, today - timedelta(days=1), status="lost")  # closed: not counted
@@ -260,6 +279,6 @@ def test_daily_digest_counts_due_and_overdue_follow_ups(mailing_app, mail_server
 
 def test_no_digest_for_someone_with_nothing_due(app, ctx):
     casey = make_staff("casey@clinic.test")
-    make_lead(casey.id, clinic_today(utcnow()) + timedelta(days=1))
+    make_lead(casey.id, clock.today() + timedelta(days=1))
     db.session.commit()
     assert queue_daily_digests() == []

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from clinic.automation import safe_http, webhooks
+from clinic.automation.intake import owner_for_new_lead
 from clinic.extensions import db
 from clinic.leads import actions
 from clinic.leads.intake import InquiryData, record_inquiry
@@ -65,7 +66,8 @@ def _inquiry(n: int = 1):
             phone=f"+1212555014{n}",
             condition_slug="lupus",
             message="Diagnosed in 2019.",
-        )
+        ),
+        pick_owner=owner_for_new_lead,
     ).lead
 
 

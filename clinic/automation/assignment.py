@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, text, update
 
-from clinic.automation.webhooks import emit_lead_event
 from clinic.extensions import db
+from clinic.leads.actions import assign_automatically
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import AssignmentCursor, AssignmentRule, Lead, LeadEvent, StaffUser, utcnow
 from clinic.models.automation import assignment_rule_members
@@ -155,13 +155,9 @@ def assign_new_lead(
     if turn is None:
         return None
     previous = db.session.get(StaffUser, lead.owner_id) if lead.owner_id else None
-    lead.owner_id = turn.owner.id
-    event = LeadEvent(
-        lead_id=lead.id, created_at=now, actor_id=None, kind="assign", body=turn.note(previous)
+    return assign_automatically(
+        lead, turn.owner.id, turn.note(previous), created=created_lead, now=now
     )
-    db.session.add(event)
-    emit_lead_event("lead.assigned", lead, now=now, created=created_lead)
-    return event
 
 
 def assign_waiting_leads(*, now: datetime | None = None, limit: int = 500) -> int:

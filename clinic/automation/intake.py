@@ -1,77 +1,40 @@
-"""What happens automatically when an inquiry is stored: assignment and webhooks.
+"""What assignment does when an inquiry is stored.
 
-A first-time person's owner is chosen before their lead is written (:func:`owner_for_new_lead`),
-so the lead goes into the table and its indexes once, already assigned: assigning it after the
-insert would write the owner indexes and status-tab counts twice and load the lead back, a
-large share of an inquiry's cost.
+A first-time person's owner is chosen before their lead is written (:func:`owner_for_new_lead`,
+which the view hands to intake), so the lead goes into the table and its indexes once, already
+assigned: assigning it after the insert would write the owner indexes and status-tab counts
+twice and load the lead back, a large share of an inquiry's cost. A returning person's lead is
+dealt out after the inquiry is stored (:func:`on_inquiry_recorded`), when it has no active owner.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from flask import current_app
-from sqlalchemy import insert
+from flask import Flask, current_app
 
-from clinic.automation.assignment import Turn, anyone_active, assign_new_lead, take_turn
-from clinic.automation.webhooks import emit_lead_event, wanted_events
+from clinic.automation.assignment import anyone_active, assign_new_lead, take_turn
 from clinic.extensions import db
-from clinic.models import Lead, LeadEvent, utcnow
+from clinic.leads.intake import PickedOwner
+from clinic.models import Lead
 
-_INSERT_EVENT = insert(LeadEvent)
 
-
-def owner_for_new_lead(condition_slug: str) -> Turn | None:
+def owner_for_new_lead(condition_slug: str) -> PickedOwner | None:
     """Whose turn it is for a first-time person's lead, unless CLINIC_AUTO_ASSIGN is off or
     nobody active can take it. Call inside intake's transaction: it moves the pool's turn on."""
     if not current_app.config["CLINIC_AUTO_ASSIGN"]:
         return None
     # No anyone_active() first: in a clinic someone always is, and the pool's reads find it.
-    return take_turn(condition_slug)
+    turn = take_turn(condition_slug)
+    return PickedOwner(turn.owner.id, turn.note()) if turn else None
 
 
-def after_inquiry_recorded(
-    lead_id: int,
-    created_lead: bool,
-    *,
-    reopened_from: str | None = None,
-    turn: Turn | None = None,
-    now: datetime | None = None,
+def on_inquiry_recorded(
+    sender: Flask, *, lead_id: int, created_lead: bool, now: datetime, **_: Any
 ) -> None:
-    """Run inside intake's transaction, after the lead and inquiry are written.
-
-    A new lead (inserted with ``turn``'s owner, if any) gets its assignment on the timeline and
-    announces itself as ``lead.created`` and ``lead.assigned``. A returning lead that intake
-    reopened announces the change from ``reopened_from``, then is assigned unless its owner is
-    still active or CLINIC_AUTO_ASSIGN is off. The lead is loaded only when an endpoint wants
-    an event or a returning lead may need an owner.
-    """
-    now = now or utcnow()
-    if created_lead:
-        _after_new_lead(lead_id, turn, now)
+    """Intake's receiver: a returning lead is assigned unless its owner is still active or
+    CLINIC_AUTO_ASSIGN is off; it is loaded only when someone active could take it."""
+    if created_lead or not current_app.config["CLINIC_AUTO_ASSIGN"] or not anyone_active():
         return
-    wanted = wanted_events()
-    announce = reopened_from is not None and "lead.status_changed" in wanted
-    assign = current_app.config["CLINIC_AUTO_ASSIGN"] and anyone_active()
-    if not (announce or assign):
-        return
-    lead = db.session.get(Lead, lead_id)
-    if announce:
-        emit_lead_event("lead.status_changed", lead, now=now, previous_status=reopened_from)
-    if assign:
-        assign_new_lead(lead, created_lead=False, now=now)
-
-
-def _after_new_lead(lead_id: int, turn: Turn | None, now: datetime) -> None:
-    if turn is not None:
-        event = {"lead_id": lead_id, "created_at": now, "kind": "assign", "body": turn.note()}
-        db.session.connection().execute(_INSERT_EVENT, event)
-    happened = ("lead.created", "lead.assigned") if turn is not None else ("lead.created",)
-    wanted = wanted_events()
-    events = [name for name in happened if name in wanted]
-    if not events:
-        return
-    lead = db.session.get(Lead, lead_id)
-    for name in events:
-        extra = {"created": True} if name == "lead.assigned" else {}
-        emit_lead_event(name, lead, now=now, **extra)
+    assign_new_lead(db.session.get(Lead, lead_id), created_lead=False, now=now)

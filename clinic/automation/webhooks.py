@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Flask
 from sqlalchemy import select
 
 from clinic import audit
@@ -41,7 +42,7 @@ from clinic.leads.pipeline import STATUS_LABELS
 from clinic.models import Lead, OutboxMessage, WebhookEndpoint, utcnow
 from clinic.models.automation import event_names
 from clinic.notify import outbox
-from clinic.notify.senders import Delivery, DeliveryError, Sender, register_sender
+from clinic.notify.senders import Delivery, DeliveryError, Sender
 
 CHANNEL = "webhook"
 KIND = "webhook"
@@ -288,6 +289,55 @@ def emit_lead_event(
     return messages
 
 
+def on_inquiry_recorded(
+    sender: Flask,
+    *,
+    lead_id: int,
+    created_lead: bool,
+    owner_id: int | None,
+    now: datetime,
+    **_: Any,
+) -> None:
+    """Intake's receiver: a new lead is announced as ``lead.created``, and as ``lead.assigned``
+    when it was written with an owner. The lead is loaded only when an endpoint wants either."""
+    if not created_lead:
+        return
+    happened = ("lead.created", "lead.assigned") if owner_id is not None else ("lead.created",)
+    wanted = wanted_events()
+    events = [name for name in happened if name in wanted]
+    if not events:
+        return
+    lead = db.session.get(Lead, lead_id)
+    for name in events:
+        extra = {"created": True} if name == "lead.assigned" else {}
+        emit_lead_event(name, lead, now=now, **extra)
+
+
+def on_status_changed(
+    sender: Flask, *, lead_id: int, previous_status: str, now: datetime, **_: Any
+) -> None:
+    """Announce a lead's move to another stage; the lead is the sender's, already loaded."""
+    lead = db.session.get(Lead, lead_id)
+    emit_lead_event("lead.status_changed", lead, now=now, previous_status=previous_status)
+
+
+def on_lead_assigned(
+    sender: Flask,
+    *,
+    lead_id: int,
+    previous_owner_id: int | None,
+    actor_id: int | None,
+    created: bool,
+    now: datetime,
+    **_: Any,
+) -> None:
+    """Announce a lead's new owner. An automatic assignment (no actor) says whether the lead
+    is new; a coordinator's says whose it was."""
+    lead = db.session.get(Lead, lead_id)
+    extra = {"created": created} if actor_id is None else {"previous_owner_id": previous_owner_id}
+    emit_lead_event("lead.assigned", lead, now=now, **extra)
+
+
 def queue_test_event(endpoint: WebhookEndpoint, *, now: datetime | None = None) -> OutboxMessage:
     """A harmless signed event an admin sends to check the receiver and its secret."""
     now = now or utcnow()
@@ -359,7 +409,8 @@ def _post(url: str, body: bytes, headers: dict[str, str], config: Mapping[str, A
         connection.close()
 
 
-register_sender(Sender(CHANNEL, send_webhook, lambda config: True))
+# Registered by automation.init_app, so importing this module changes nothing.
+SENDER = Sender(CHANNEL, send_webhook, lambda config: True)
 
 
 def delivery_log(endpoint: WebhookEndpoint, limit: int = 50) -> list[OutboxMessage]:

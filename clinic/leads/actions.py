@@ -14,9 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from clinic import audit
-from clinic.automation.webhooks import emit_lead_event
 from clinic.extensions import db
-from clinic.leads import normalise
+from clinic.leads import counts, facts, normalise, signals
 from clinic.leads.pipeline import (
     CONTACT_CHANNELS,
     CONTACT_OUTCOMES,
@@ -70,7 +69,9 @@ def check_workable(lead: Lead) -> None:
         )
 
 
-def _record(lead: Lead, actor: StaffUser, now: datetime, kind: str, **fields) -> LeadEvent:
+def _record(
+    lead: Lead, actor: StaffUser, now: datetime, kind: str, **fields: str | None
+) -> LeadEvent:
     event = LeadEvent(lead_id=lead.id, created_at=now, actor_id=actor.id, kind=kind, **fields)
     db.session.add(event)
     lead.last_activity_at = now
@@ -85,6 +86,7 @@ def _audit(lead: Lead, actor: StaffUser, detail: str) -> None:
 def _stamp_first_contact(lead: Lead, now: datetime) -> None:
     if lead.first_contacted_at is None:
         lead.first_contacted_at = now
+        facts.refresh_speed(lead)
 
 
 def change_status(
@@ -110,20 +112,53 @@ def change_status(
     from_status = lead.status
     if counts_as_first_contact(from_status, to_status, reason):
         _stamp_first_contact(lead, now)
-    lead.status = to_status
-    lead.lost_reason = reason
-    event = _record(
-        lead,
-        actor,
-        now,
-        "status",
-        from_status=from_status,
-        to_status=to_status,
-        body=f"Reason: {LOST_REASONS[reason]}" if reason else None,
-    )
+    lead.last_activity_at = now
+    body = f"Reason: {LOST_REASONS[reason]}" if reason else None
+    event = move_status(lead, to_status, lost_reason=reason, actor=actor, body=body, now=now)
+    facts.refresh_timeline_facts([lead.id])
     detail = f"status {from_status} -> {to_status}" + (f" ({reason})" if reason else "")
     _audit(lead, actor, detail)
-    emit_lead_event("lead.status_changed", lead, now=now, previous_status=from_status)
+    return event
+
+
+def move_status(
+    lead: Lead,
+    to_status: str,
+    *,
+    lost_reason: str | None = None,
+    actor: StaffUser | None,
+    body: str | None = None,
+    now: datetime,
+) -> LeadEvent:
+    """The one place a lead changes stage, so its furthest stage, its timeline and the
+    ``lead_status_changed`` signal always follow. It checks nothing: callers decide the move.
+
+    ``actor`` None means the system moved it (intake reopening a closed lead).
+    """
+    from_status = lead.status
+    with counts.tracking(lead):
+        lead.status = to_status
+    lead.lost_reason = lost_reason
+    facts.reach_stage(lead, to_status)
+    actor_id = actor.id if actor else None
+    event = LeadEvent(
+        lead_id=lead.id,
+        created_at=now,
+        actor_id=actor_id,
+        kind="status",
+        from_status=from_status,
+        to_status=to_status,
+        body=body,
+    )
+    db.session.add(event)
+    signals.lead_status_changed.send(
+        signals.sender(),
+        lead_id=lead.id,
+        previous_status=from_status,
+        status=to_status,
+        actor_id=actor_id,
+        now=now,
+    )
     return event
 
 
@@ -150,6 +185,7 @@ def log_contact(
     _stamp_first_contact(lead, now)
     lead.attempts = (lead.attempts or 0) + 1
     event = _record(lead, actor, now, "contact", channel=channel, outcome=outcome, body=note)
+    facts.refresh_timeline_facts([lead.id])
     _audit(lead, actor, f"contact {channel} {outcome}")
     return event
 
@@ -183,13 +219,47 @@ def assign_owner(
     if lead.owner_id == new_id:
         return None
     previous = db.session.get(StaffUser, lead.owner_id) if lead.owner_id else None
-    lead.owner_id = new_id
     was = previous.name if previous else "unassigned"
     body = f"Assigned to {owner.name} (was {was})" if owner else f"Unassigned (was {was})"
-    event = _record(lead, actor, now, "assign", body=body)
+    lead.last_activity_at = now
     _audit(lead, actor, f"owner {previous.id if previous else '-'} -> {new_id or '-'}")
-    emit_lead_event(
-        "lead.assigned", lead, now=now, previous_owner_id=previous.id if previous else None
+    return _assign(lead, new_id, actor=actor, body=body, created=False, now=now)
+
+
+def assign_automatically(
+    lead: Lead, owner_id: int, note: str, *, created: bool, now: datetime
+) -> LeadEvent:
+    """The system gives the lead to whoever's turn it is; ``note`` says how on the timeline.
+
+    ``created``: the lead is new, not one writing again or left waiting without an owner.
+    """
+    return _assign(lead, owner_id, actor=None, body=note, created=created, now=now)
+
+
+def _assign(
+    lead: Lead,
+    owner_id: int | None,
+    *,
+    actor: StaffUser | None,
+    body: str,
+    created: bool,
+    now: datetime,
+) -> LeadEvent:
+    """The one place a lead changes owner, so its timeline and ``lead_assigned`` follow."""
+    previous_owner_id = lead.owner_id
+    with counts.tracking(lead):
+        lead.owner_id = owner_id
+    actor_id = actor.id if actor else None
+    event = LeadEvent(lead_id=lead.id, created_at=now, actor_id=actor_id, kind="assign", body=body)
+    db.session.add(event)
+    signals.lead_assigned.send(
+        signals.sender(),
+        lead_id=lead.id,
+        previous_owner_id=previous_owner_id,
+        owner_id=owner_id,
+        actor_id=actor_id,
+        created=created,
+        now=now,
     )
     return event
 

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from clinic import audit
 from clinic.extensions import db
-from clinic.leads.derived import compact_search
+from clinic.leads import counts, signals
+from clinic.leads.derived import compact_search, refresh_messages
 from clinic.leads.identity import clear_marks
 from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
-from clinic.notify.outbox import forget_lead
 
 TOMBSTONE = "Erased"
 # Timeline entries whose text a person typed (and may hold health details); the others are
@@ -83,8 +83,9 @@ def erase_lead(
     now = now or utcnow()
     group = _with_merged(lead)
     ids = [member.id for member in group]
-    for member in group:
-        _tombstone(member, now)
+    with counts.tracking(*group):
+        for member in group:
+            _tombstone(member, now)
     clear_marks(ids)
 
     inquiries = db.session.execute(select(Inquiry).where(Inquiry.lead_id.in_(ids))).scalars()
@@ -108,7 +109,6 @@ def erase_lead(
         .values(body=TOMBSTONE)
     )
     for member in group:
-        forget_lead(member.id)  # unsent messages hold the address
         db.session.add(
             LeadEvent(
                 lead_id=member.id,
@@ -127,7 +127,11 @@ def erase_lead(
             actor_email=None if actor else "system",
             detail="personal details erased" if member is lead else f"erased with lead {lead.id}",
         )
-    db.session.flush()
+    # Its receivers delete the unsent messages about these leads: they hold the address.
+    signals.lead_erased.send(
+        signals.sender(), lead_ids=ids, actor_id=actor.id if actor else None, now=now
+    )
+    refresh_messages(ids)
     if compact:
         compact_search(db.session)
     return lead

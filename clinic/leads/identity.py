@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, or_, select, update
 
 from clinic import audit
 from clinic.extensions import db
@@ -36,7 +36,7 @@ class PersonMatch:
 
 
 @lru_cache(maxsize=4)
-def _person_lookup(by_email: bool, by_phone: bool):
+def _person_lookup(by_email: bool, by_phone: bool) -> Select[int, int, str]:
     """The statement finding the lead sharing a contact detail with an inquiry, best first,
     built once per combination of details given: intake runs it on every inquiry.
 

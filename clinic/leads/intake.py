@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from clinic.automation.intake import after_inquiry_recorded, owner_for_new_lead
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import identity, normalise
+from clinic.leads import actions, counts, derived, facts, identity, normalise, signals
 from clinic.leads.consent import CONSENT_VERSION
-from clinic.leads.pipeline import is_closed
+from clinic.leads.pipeline import is_closed, stage_rank
 from clinic.models import Inquiry, Lead, LeadEvent, utcnow
-from clinic.notify.inquiry import queue_inquiry_notifications
-from clinic.reports.facts import first_touch, stage_rank
 
 NAME_MAX = 200
 EMAIL_MAX = 320
@@ -45,7 +44,7 @@ class Attribution:
     landing_page: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> Attribution:
+    def from_dict(cls, data: Mapping[str, object] | None) -> Attribution:
         data = data or {}
         fields = cls.__dataclass_fields__
         return cls(**{k: _clip(v, URL_MAX) for k, v in data.items() if k in fields})
@@ -80,6 +79,56 @@ class InquiryData:
     attribution: Attribution = field(default_factory=Attribution)
 
 
+class Contact(TypedDict):
+    """The sender's contact details, cleaned, with the keys identity matches a person on."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    email_key: str | None
+    digits: str | None
+
+
+class InquiryRow(TypedDict):
+    """An inquiry's columns as intake inserts them (its lead's id is added on insert)."""
+
+    created_at: datetime
+    idempotency_key: str
+    name: str
+    email: str | None
+    phone: str | None
+    condition_slug: str
+    message: str
+    preferred_contact: str | None
+    best_time: str | None
+    payment: str | None
+    consent_version: str
+    consent_at: datetime
+    consent_page: str
+    sms_consent: bool
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    utm_term: str | None
+    utm_content: str | None
+    referrer: str | None
+    landing_page: str | None
+    submitted_from: str | None
+
+
+@dataclass(frozen=True)
+class PickedOwner:
+    """Who a new lead is written with as its owner, and the timeline's words for how."""
+
+    owner_id: int
+    note: str
+
+
+# Whose turn a new lead about a condition is, chosen inside intake's transaction (the caller
+# decides how, e.g. clinic.automation.intake.owner_for_new_lead); None leaves it unassigned.
+OwnerPicker = Callable[[str], PickedOwner | None]
+
+
 @dataclass
 class IntakeResult:
     """What intake stored. The ORM objects are loaded only when asked for: the view needs none.
@@ -96,11 +145,11 @@ class IntakeResult:
 
     @property
     def inquiry(self) -> Inquiry:
-        return db.session.get(Inquiry, self.inquiry_id)
+        return db.session.get_one(Inquiry, self.inquiry_id)
 
     @property
     def lead(self) -> Lead:
-        return db.session.get(Lead, self.lead_id)
+        return db.session.get_one(Lead, self.lead_id)
 
 
 def _clip(value: object, limit: int) -> str | None:
@@ -159,7 +208,7 @@ def _existing_submission(key: str) -> IntakeResult | None:
     return IntakeResult(row.id, row.lead_id, created_lead=False, duplicate_submission=True)
 
 
-def _insert_inquiry(lead_id: int, inquiry: dict, now: datetime) -> int:
+def _insert_inquiry(lead_id: int, inquiry: InquiryRow, now: datetime) -> int:
     """The inquiry and its line on the lead's timeline; returns the inquiry's id."""
     connection = db.session.connection()
     inquiry_id = connection.execute(_INSERT_INQUIRY, {**inquiry, "lead_id": lead_id}).scalar_one()
@@ -168,7 +217,13 @@ def _insert_inquiry(lead_id: int, inquiry: dict, now: datetime) -> int:
     return inquiry_id
 
 
-def _inquiry_values(data: InquiryData, key: str, contact: dict, now: datetime) -> dict:
+def _insert_assign_event(lead_id: int, picked: PickedOwner, now: datetime) -> None:
+    """The new lead's assignment on its timeline, after its inquiry, as done by the system."""
+    event = {"lead_id": lead_id, "created_at": now, "kind": "assign", "body": picked.note}
+    db.session.connection().execute(_INSERT_EVENT, event)
+
+
+def _inquiry_values(data: InquiryData, key: str, contact: Contact, now: datetime) -> InquiryRow:
     """The inquiry's row as the patient sent it, with its consent evidence and attribution."""
     attribution = data.attribution
     return {
@@ -198,8 +253,8 @@ def _inquiry_values(data: InquiryData, key: str, contact: dict, now: datetime) -
 
 
 def _insert_new_lead(
-    inquiry: dict,
-    contact: dict,
+    inquiry: InquiryRow,
+    contact: Contact,
     source: str,
     now: datetime,
     owner_id: int | None,
@@ -208,14 +263,16 @@ def _insert_new_lead(
     """A lead for a person not known yet, inserted as a plain row with its owner and, when it
     partly matches another lead, the mark naming that lead; returns its id.
 
-    Without the ORM its report facts are set here: the first inquiry's attribution, and 'new'
-    as the furthest stage reached.
+    Its report facts are set here (the first inquiry's attribution, and 'new' as the furthest
+    stage reached), and it is counted in its status tab.
     """
     values = {
         "owner_id": owner_id,
         "possible_duplicate_of_id": possible_duplicate_of,
         **_person_details(inquiry, contact),
-        **first_touch(inquiry["utm_campaign"], inquiry["submitted_from"], inquiry["landing_page"]),
+        **facts.first_touch(
+            inquiry["utm_campaign"], inquiry["submitted_from"], inquiry["landing_page"]
+        ),
         "created_at": now,
         "first_inquiry_at": now,
         "status": "new",
@@ -224,10 +281,12 @@ def _insert_new_lead(
         "inquiry_count": 1,
         "attempts": 0,
     }
-    return db.session.connection().execute(_INSERT_LEAD, values).scalar_one()
+    lead_id = db.session.connection().execute(_INSERT_LEAD, values).scalar_one()
+    counts.move((None, ("new", inquiry["condition_slug"], owner_id or 0)))
+    return lead_id
 
 
-def _join_lead(match: identity.PersonMatch, inquiry: dict, now: datetime) -> str | None:
+def _join_lead(match: identity.PersonMatch, inquiry: InquiryRow, now: datetime) -> str | None:
     """A known person wrote again: count the inquiry on their lead and reopen it if closed.
 
     The lead keeps its name, email, phone and condition: the inquiry holds what this form said,
@@ -249,8 +308,8 @@ def _join_lead(match: identity.PersonMatch, inquiry: dict, now: datetime) -> str
     db.session.connection().execute(_JOIN_LEAD, parameters)
     if not is_closed(match.status):
         return None
-    reopened_from = _reopen_if_closed(db.session.get(Lead, match.lead_id), now)
-    db.session.flush()
+    reopened_from = _reopen_if_closed(db.session.get_one(Lead, match.lead_id), now)
+    facts.refresh_timeline_facts([match.lead_id])
     return reopened_from
 
 
@@ -259,22 +318,11 @@ def _reopen_if_closed(lead: Lead, now: datetime) -> str | None:
     if not is_closed(lead.status):
         return None
     previous = lead.status
-    lead.status = "new"
-    lead.lost_reason = None
-    db.session.add(
-        LeadEvent(
-            lead_id=lead.id,
-            created_at=now,
-            kind="status",
-            from_status=previous,
-            to_status="new",
-            body="Reopened by a new inquiry",
-        )
-    )
+    actions.move_status(lead, "new", actor=None, body="Reopened by a new inquiry", now=now)
     return previous
 
 
-def _person_details(inquiry: dict, contact: dict) -> dict:
+def _person_details(inquiry: InquiryRow, contact: Contact) -> dict[str, object]:
     """What a new lead holds of its person's first inquiry."""
     return {
         "name": contact["name"],
@@ -292,7 +340,7 @@ def _person_details(inquiry: dict, contact: dict) -> dict:
     }
 
 
-def _contact(data: InquiryData) -> dict:
+def _contact(data: InquiryData) -> Contact:
     name = normalise.clean_line(data.name)[:NAME_MAX]
     email = normalise.clean_line(data.email)[:EMAIL_MAX] or None
     phone = normalise.clean_line(data.phone) or None
@@ -305,7 +353,9 @@ def _contact(data: InquiryData) -> dict:
     }
 
 
-def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeResult:
+def record_inquiry(
+    data: InquiryData, *, pick_owner: OwnerPicker | None = None, now: datetime | None = None
+) -> IntakeResult:
     """Store one inquiry and attach it to its person's lead, or start a lead for it.
 
     It joins an existing lead only by the rule of :mod:`clinic.leads.identity` (every contact
@@ -315,8 +365,12 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
 
     Idempotent on ``data.idempotency_key``: the same rendered form sent twice stores once, and
     the second call returns the first inquiry with ``duplicate_submission`` set. A new lead,
-    the inquiry, its timeline entry and the outbox rows are plain inserts in one transaction;
-    the ORM loads a lead only to reopen it or when the automation acts.
+    the inquiry and its timeline entries are plain inserts in one transaction; the ORM loads a
+    lead only to reopen it or when a receiver of ``signals.inquiry_recorded`` (sent inside the
+    transaction, so what it queues is saved with the inquiry or not at all) needs it.
+
+    ``pick_owner`` chooses a new lead's owner before the lead is written, so it is stored once,
+    already assigned; without it a new lead starts unassigned.
     """
     now = now or utcnow()
     key = data.idempotency_key or idempotency_key_for(None)
@@ -329,21 +383,31 @@ def record_inquiry(data: InquiryData, *, now: datetime | None = None) -> IntakeR
                 return existing
             _lock_identity([k for k in (contact["email_key"], contact["digits"]) if k])
             match = identity.find_person(contact["email_key"], contact["digits"])
-            created = match is None or not match.joins
-            turn, reopened_from, marked = None, None, None
-            if created:
+            joined = match if match is not None and match.joins else None
+            created = joined is None
+            picked, reopened_from, marked = None, None, None
+            if joined is None:
                 marked = match.lead_id if match else None
                 source = data.attribution.source()
-                turn = owner_for_new_lead(data.condition_slug)
-                owner_id = turn.owner.id if turn else None
+                picked = pick_owner(data.condition_slug) if pick_owner else None
+                owner_id = picked.owner_id if picked else None
                 lead_id = _insert_new_lead(inquiry, contact, source, now, owner_id, marked)
             else:
-                lead_id = match.lead_id
-                reopened_from = _join_lead(match, inquiry, now)
+                lead_id = joined.lead_id
+                reopened_from = _join_lead(joined, inquiry, now)
             inquiry_id = _insert_inquiry(lead_id, inquiry, now)
-            queue_inquiry_notifications(lead_id, contact["email"], created, now=now)
-            after_inquiry_recorded(
-                lead_id, created, reopened_from=reopened_from, turn=turn, now=now
+            derived.refresh_messages([lead_id])
+            if picked is not None:
+                _insert_assign_event(lead_id, picked, now)
+            signals.inquiry_recorded.send(
+                signals.sender(),
+                lead_id=lead_id,
+                inquiry_id=inquiry_id,
+                created_lead=created,
+                reopened_from=reopened_from,
+                email=contact["email"],
+                owner_id=picked.owner_id if picked else None,
+                now=now,
             )
             return IntakeResult(
                 inquiry_id,

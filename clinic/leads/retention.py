@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from clinic import audit
 from clinic.database import truncate_sqlite_log, write_transaction
@@ -19,7 +19,6 @@ from clinic.leads.derived import compact_search
 from clinic.leads.erasure import erase_lead
 from clinic.leads.pipeline import CLOSED_STATUSES
 from clinic.models import Lead, utcnow
-from clinic.notify.outbox import forget_lead
 
 AGE = re.compile(r"^\s*(\d{1,4})\s*([dmy])\s*$", re.IGNORECASE)
 
@@ -58,7 +57,7 @@ def cutoff_for(text: str, now: datetime) -> datetime:
             day -= 1
 
 
-def _due_query(cutoff: datetime):
+def _due_query(cutoff: datetime) -> Select[Lead]:
     return select(Lead).where(
         Lead.status.in_(CLOSED_STATUSES),
         Lead.erased_at.is_(None),
@@ -103,8 +102,6 @@ def purge_closed_leads(age: str, *, act: bool, now: datetime | None = None) -> P
             if lead is None:
                 continue
             erase_lead(lead, None, now=now, compact=False)
-            for member_id in _group_ids(lead.id):
-                forget_lead(member_id)
             report.erased.append(lead_id)
     if report.erased:
         with write_transaction():
@@ -117,14 +114,3 @@ def purge_closed_leads(age: str, *, act: bool, now: datetime | None = None) -> P
             )
         truncate_sqlite_log()  # the log still holds the pages as they were
     return report
-
-
-def _group_ids(lead_id: int) -> list[int]:
-    """The lead and every lead merged into it, at any depth."""
-    found, frontier = [lead_id], [lead_id]
-    while frontier:
-        frontier = list(
-            db.session.execute(select(Lead.id).where(Lead.merged_into_id.in_(frontier))).scalars()
-        )
-        found.extend(frontier)
-    return found

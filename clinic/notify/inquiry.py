@@ -8,8 +8,9 @@ what happens next and how to reach the clinic, and never repeats what the patien
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from sqlalchemy import bindparam, select
 
 from clinic.extensions import db
@@ -55,6 +56,19 @@ def acknowledgement_body() -> str:
     if details not in rendered:
         rendered[details] = render_template("email/acknowledgement.txt")
     return rendered[details]
+
+
+def on_inquiry_recorded(
+    sender: Flask,
+    *,
+    lead_id: int,
+    email: str | None,
+    created_lead: bool,
+    now: datetime,
+    **_: Any,
+) -> None:
+    """Intake's receiver: every stored inquiry queues its alert and acknowledgement."""
+    queue_inquiry_notifications(lead_id, email, created_lead, now=now)
 
 
 def queue_inquiry_notifications(

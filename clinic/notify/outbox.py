@@ -27,10 +27,7 @@ from clinic import audit
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.models import OutboxMessage, utcnow
-from clinic.notify import mail
-from clinic.notify.senders import SENDERS, Delivery, DeliveryError, ready_channels, register_sender
-
-register_sender(mail.EMAIL_SENDER)
+from clinic.notify.senders import SENDERS, Delivery, DeliveryError, ready_channels
 
 ERROR_MAX = 500
 
@@ -311,6 +308,12 @@ def forget_lead(lead_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def on_lead_erased(sender: Flask, *, lead_ids: list[int], **_: Any) -> None:
+    """Erasure's receiver: the unsent messages about the erased leads hold their addresses."""
+    for lead_id in lead_ids:
+        forget_lead(lead_id)
 
 
 def prune_sent(older_than_days: int, now: datetime | None = None) -> int:

@@ -7,6 +7,7 @@ import json
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from clinic.automation.intake import owner_for_new_lead
 from clinic.extensions import db
 from clinic.leads import intake
 from clinic.limits import limit_inquiries
@@ -65,7 +66,7 @@ def inquire():
         current_app.logger.info("inquiry honeypot filled; nothing stored")
         return redirect(url_for("public.thanks"), code=303)
     if form.validate():
-        intake.record_inquiry(inquiry_data_from(form))
+        intake.record_inquiry(inquiry_data_from(form), pick_owner=owner_for_new_lead)
         return redirect(url_for("public.thanks"), code=303)
     return render_template("public/inquire.html", form=form), 422
 
