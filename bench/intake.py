@@ -3,8 +3,10 @@
 Each simulated patient loops for a fixed time: GET the form (keeping the session cookie and
 every hidden field, as a browser would), POST it, expect 303. The clinic runs as configured
 except for rate limits (16 patients behind one loopback address would be throttled); the
-baseline (bench/baseline_app.py) stores one row per post and nothing else. They run one after
-the other on the same fresh database (the clinic first), each on gunicorn with 4 sync workers
+bare baseline (bench/baseline_app.py) stores one row per post and nothing else; the baseline
+with forms (bench/baseline_forms_app.py) adds what the clinic's libraries do for any form
+(Flask-WTF's CSRF and session, WTForms validation, Flask-SQLAlchemy). They run one after the
+other on the same fresh database (the clinic first), each on gunicorn with 4 sync workers
 and 16 clients. The database has the six demo coordinators, so each new lead is dealt to one,
 as in a clinic.
 """
@@ -84,7 +86,7 @@ def run_cycles(name: str, port: int, *, seconds: float, clients: int, tag: str) 
 
 def compare(database_url: str, *, seconds: float, clients: int = 16, workers: int = 4,
             bounds: bool = False) -> list[Throughput]:  # fmt: skip
-    """The clinic's and the baseline's throughput on one freshly migrated database, and with
+    """The clinic's and the baselines' throughput on one freshly migrated database, and with
     ``bounds`` the clinic's with its storing replaced (bench/intake_bounds.py) in between."""
     tag = f"{int(time.time())}"
     apps = [("clinic", "wsgi:app", "/healthz")]
@@ -93,6 +95,7 @@ def compare(database_url: str, *, seconds: float, clients: int = 16, workers: in
             ("clinic storing one row", "bench.intake_bounds:storing_one_row", "/healthz"),
             ("clinic storing nothing", "bench.intake_bounds:storing_nothing", "/healthz"),
         ]
+    apps.append(("baseline with forms", "bench.baseline_forms_app:app", "/inquire"))
     apps.append(("baseline", "bench.baseline_app:app", "/inquire"))
     engine = create_engine(database_url)
     with engine.begin() as connection:

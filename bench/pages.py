@@ -174,6 +174,8 @@ def pages(facts: Facts) -> list[Page]:
              min_rows=facts.record_events, pattern=TIMELINE_ITEM),
         Page("home", "/staff/ home (counts, due follow-ups, speed to lead)", 40, "/staff/",
              pattern=SPEED_SECTION),
+        Page("inquire", "GET /inquire (the public form)", 20, "/inquire",
+             pattern=r'name="form_token"'),
     ]  # fmt: skip
 
 

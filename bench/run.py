@@ -37,8 +37,9 @@ from bench.server import Server, environment, fetch, sign_in  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
-BENCH_DATABASE = "clinic_bench"
-INTAKE_DATABASE = "clinic_bench_intake"
+# Each engineer sharing a PostgreSQL server names a database of their own.
+BENCH_DATABASE = os.environ.get("BENCH_POSTGRES_DATABASE", "clinic_bench")
+INTAKE_DATABASE = f"{BENCH_DATABASE}_intake"
 
 
 def flask(url: str, *args: str, show: bool = False) -> None:
@@ -87,7 +88,8 @@ def prepare(kind: str, leads: int, seed: int, fresh: bool) -> tuple[str, float |
 
 
 def bench_facts(url: str, *, with_pages: bool):
-    """Give the demo coordinator a known password, and pick what the pages show."""
+    """Give the demo coordinator a known password and the export permission, and pick what the
+    pages show."""
     from clinic import create_app
     from clinic.extensions import db
     from clinic.staff import accounts
@@ -97,6 +99,7 @@ def bench_facts(url: str, *, with_pages: bool):
     with app.app_context():
         user = accounts.find_by_email(COORDINATOR_EMAIL)
         accounts.set_password(user, BENCH_PASSWORD)
+        user.can_export = True
         db.session.commit()
         facts = gather_facts() if with_pages else None
         db.engine.dispose()
@@ -123,10 +126,25 @@ def time_pages(url: str, page_list: list[Page], repeat: int, warmup: int, worker
                 problem = check(page, answer.status, answer.body) if attempt == 0 else None
                 if problem:
                     raise SystemExit(f"benchmark page is wrong: {problem}")
+        workers_before = cpu_seconds(server.worker_pids())
         for _ in range(repeat):
             for page in page_list:
                 timings[page.key].append(fetch(server.port, page.path, cookie=cookie).seconds)
+        worker_cpu = cpu_seconds(server.worker_pids()) - workers_before
+    # The workers' own CPU time per timed request: what the app spends, much less swayed than
+    # the wall clock by other work on the machine (the database server's time is not in it).
+    print(f"worker CPU per timed request: {worker_cpu / (repeat * len(page_list)) * 1000:.2f} ms")
     return timings
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime and stime
+    return total / ticks
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -221,6 +239,8 @@ def main() -> None:
     parser.add_argument("--intake-bounds", action="store_true",
                         help="also time the clinic storing one row, and nothing")  # fmt: skip
     parser.add_argument("--skip", nargs="*", default=(), choices=("pages", "export", "intake"))
+    parser.add_argument("--only", nargs="*", metavar="PAGE",
+                        help="time only these pages (keys in bench/pages.py)")  # fmt: skip
     args = parser.parse_args()
 
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f} at start")
@@ -231,7 +251,7 @@ def main() -> None:
         url = open_database(args)
         facts = bench_facts(url, with_pages="pages" not in args.skip)
     if facts is not None:
-        page_list = pages(facts)
+        page_list = [page for page in pages(facts) if not args.only or page.key in args.only]
         timings = time_pages(url, page_list, args.repeat, args.warmup, args.workers)
         print("\n| page | target | median | p95 | |\n|---|---:|---:|---:|---|")
         for page in page_list:
@@ -248,15 +268,21 @@ def main() -> None:
               f"({export['idle_mb']:.0f} MB before)")  # fmt: skip
     if "intake" not in args.skip:
         results = time_intake(args.db, args.intake_seconds, args.intake_bounds)
-        baseline = results[-1]
+        by_name = {result.name: result for result in results}
+        bare, forms = by_name["baseline"], by_name["baseline with forms"]
+
+        def share(result, of) -> str:
+            return f"{result.per_second / of.per_second:.0%}" if of.per_second else "n/a"
+
         for result in results:
-            ratio = result.per_second / baseline.per_second if baseline.per_second else 0
             first = f" (first: {result.failures[0]})" if result.failures else ""
             print(f"intake {result.name}: {result.cycles} form+post cycles in "
-                  f"{result.seconds:.1f} s = {result.per_second:.1f}/s ({ratio:.0%} of the "
-                  f"baseline), {len(result.failures)} failures{first}")  # fmt: skip
-        share = results[0].per_second / baseline.per_second if baseline.per_second else 0
-        print(f"intake: clinic at {share:.0%} of the bare Flask baseline (target ≥ 60%)")
+                  f"{result.seconds:.1f} s = {result.per_second:.1f}/s ({share(result, bare)} "
+                  f"of the bare baseline, {share(result, forms)} of the one with forms), "
+                  f"{len(result.failures)} failures{first}")  # fmt: skip
+        clinic = by_name["clinic"]
+        print(f"intake: clinic at {share(clinic, bare)} of the bare Flask baseline and "
+              f"{share(clinic, forms)} of the same-libraries one (target ≥ 60%)")  # fmt: skip
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 

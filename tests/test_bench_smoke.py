@@ -38,8 +38,10 @@ def test_every_benchmark_page_answers_with_its_rows(app, client, seeded):
         problem = check(page, response.status_code, response.get_data(as_text=True))
         assert problem is None, problem
         checked.append(page.key)
-    assert len(checked) == 18
-    assert {"inbox", "search_phone_dotted", "search_message", "lead", "home"} <= set(checked)
+    assert len(checked) == 19
+    assert {"inbox", "search_phone_dotted", "search_message", "lead", "home", "inquire"} <= set(
+        checked
+    )
 
 
 def test_the_checks_catch_a_wrong_answer():

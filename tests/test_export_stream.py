@@ -1,62 +1,14 @@
-"""The export's streaming at scale: rows in order, a helper thread that reads ahead on PostgreSQL
-and always stops before the connection is given back, the row count before the first byte."""
+"""The export's streaming at scale: rows in order, a connection still usable when the reading
+stops part-way, the row count before the first byte."""
 
 from __future__ import annotations
 
-import threading
-import time
-
-import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.leads import export
-from clinic.leads.export import _read_ahead, csv_lines, export_records
+from clinic.leads.export import csv_lines, export_records
 from tests.lead_helpers import make_lead, signed_in
-
-
-class FakeResult:
-    """Partitions of numbers, slowly, like a server cursor; can fail part-way."""
-
-    def __init__(self, total: int, fail_after: int | None = None):
-        self.total, self.fail_after, self.fetched = total, fail_after, 0
-
-    def partitions(self, size: int):
-        for start in range(0, self.total, size):
-            if self.fail_after is not None and start >= self.fail_after:
-                raise RuntimeError("server went away")
-            time.sleep(0.001)
-            self.fetched += 1
-            yield list(range(start, min(start + size, self.total)))
-
-
-def helpers_alive() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "export-read-ahead" and t.is_alive()]
-
-
-def test_read_ahead_yields_every_row_in_order(monkeypatch):
-    monkeypatch.setattr(export, "BATCH", 7)
-    assert list(_read_ahead(FakeResult(100))) == list(range(100))
-    assert helpers_alive() == []
-
-
-def test_read_ahead_stops_its_helper_when_the_reader_stops_early(monkeypatch):
-    monkeypatch.setattr(export, "BATCH", 5)
-    result = FakeResult(10_000)
-    rows = _read_ahead(result)
-    assert [next(rows) for _ in range(12)] == list(range(12))
-    rows.close()  # a client that disconnects mid-download
-    assert helpers_alive() == []
-    assert result.fetched <= 5  # it read ahead one batch or so, not the whole table
-
-
-def test_read_ahead_raises_the_helpers_error_in_the_reading_thread(monkeypatch):
-    monkeypatch.setattr(export, "BATCH", 10)
-    rows = _read_ahead(FakeResult(100, fail_after=30))
-    assert [next(rows) for _ in range(30)] == list(range(30))
-    with pytest.raises(RuntimeError, match="server went away"):
-        next(rows)
-    assert helpers_alive() == []
 
 
 def test_export_stopped_part_way_leaves_the_connection_usable(app, ctx, monkeypatch):
@@ -65,7 +17,6 @@ def test_export_stopped_part_way_leaves_the_connection_usable(app, ctx, monkeypa
     records = export_records()
     assert [next(records)[0] for _ in range(3)] == sorted(ids)[:3]
     records.close()
-    assert helpers_alive() == []
     assert db.session.execute(select(1)).scalar_one() == 1
 
 

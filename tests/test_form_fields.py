@@ -1,49 +1,29 @@
-"""The quick select widget writes exactly the markup WTForms' own select writes."""
+"""A choice of several is a group of checkboxes that keeps every box ticked."""
 
 from __future__ import annotations
 
-import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
-from wtforms import SelectField as StockSelectField
 
-from clinic.form_fields import SelectField
+from clinic.form_fields import CheckboxesField
 
-CHOICES = [
-    ("", "Everyone"),
-    ("7", 'Zoë "Z" <O\'Neil> & Co'),
-    ("a&b", "A & B"),
-    ("none", ""),
-]
+CHOICES = [("lead.created", "New lead"), ("lead.status", "Status changed"), ("a&b", "A & B")]
 
 
-def _forms(**field_options):
-    class Quick(Form):
-        pick = SelectField("Pick", **field_options)
-
-    class Stock(Form):
-        pick = StockSelectField("Pick", **field_options)
-
-    return Quick, Stock
+class EventsForm(Form):
+    events = CheckboxesField("Events", choices=CHOICES)
 
 
-@pytest.mark.parametrize("sent", [None, "7", "a&b", "none", "missing"])
-def test_options_render_exactly_as_the_stock_widget(sent):
-    quick_form, stock_form = _forms(choices=CHOICES)
-    data = MultiDict({"pick": sent} if sent is not None else {})
-    quick, stock = quick_form(data), stock_form(data)
-    rendered = str(quick.pick(class_="field__input", **{"aria-invalid": "true"}))
-    assert rendered == str(stock.pick(class_="field__input", **{"aria-invalid": "true"}))
-    assert "&#34;Z&#34; &lt;O&#39;Neil&gt; &amp; Co</option>" in rendered
-    if sent == "7":
-        assert '<option selected value="7">' in rendered
+def test_every_choice_is_a_checkbox_and_the_ticked_ones_stay_ticked():
+    form = EventsForm(MultiDict([("events", "lead.created"), ("events", "a&b")]))
+    assert form.validate()
+    assert form.events.data == ["lead.created", "a&b"]
+    boxes = [str(option()) for option in form.events]
+    assert all('type="checkbox"' in box and 'name="events"' in box for box in boxes)
+    assert ["checked" in box for box in boxes] == [True, False, True]
+    assert 'value="a&amp;b"' in boxes[2]
 
 
-def test_true_false_values_and_per_option_attributes_render_as_the_stock_widget():
-    quick_form, stock_form = _forms(choices=[(True, "Yes"), (False, "No")], coerce=bool)
-    assert str(quick_form().pick()) == str(stock_form().pick())
-    choices = [("a", "A", {"disabled": True}), ("b", "B", {})]
-    quick_form, stock_form = _forms(choices=choices)
-    rendered = str(quick_form().pick())
-    assert rendered == str(stock_form().pick())
-    assert '<option disabled value="a">A</option>' in rendered
+def test_a_value_not_offered_is_refused():
+    form = EventsForm(MultiDict([("events", "lead.deleted")]))
+    assert not form.validate()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from queue import Full, Queue
-from threading import Event, Thread
+from typing import Any
 
 from sqlalchemy import Date, Select, String, func, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from clinic.extensions import db
@@ -47,12 +47,16 @@ BATCH = 2000
 # CSV rows sent to the client at a time: one write per row would cost a system call each.
 CHUNK_ROWS = 500
 
+# One exported lead: its cells in EXPORT_FIELDS order (a database row, or a list once a cell
+# has been neutralised).
+Record = Sequence[Any]
 
-def all_leads() -> Select:
+
+def all_leads() -> Select[Lead]:
     return select(Lead).where(Lead.merged_into_id.is_(None)).order_by(Lead.id)
 
 
-def export_records(lead_query: Select | None = None) -> Iterator[tuple]:
+def export_records(lead_query: Select[Lead] | None = None) -> Iterator[Record]:
     """Each lead with its latest inquiry's message and attribution, as a tuple in
     :data:`EXPORT_FIELDS` order, streamed.
 
@@ -79,12 +83,10 @@ def export_records(lead_query: Select | None = None) -> Iterator[tuple]:
         *(iso_text(c) if i in _ISO_CELLS else c for i, c in enumerate(_COLUMNS))
     )
     rows = connection.execution_options(yield_per=BATCH).execute(statement)
-    if connection.dialect.name == "postgresql":
-        rows = _read_ahead(rows)
     yield from rows
 
 
-class iso_text(FunctionElement):
+class iso_text(FunctionElement[str]):
     """A UTC timestamp (or a date) as text, exactly as Python's ``isoformat()`` writes the aware
     datetime (or the date): '2024-03-05T14:07:09.120000+00:00', no fraction when it is zero."""
 
@@ -98,7 +100,7 @@ def _is_date(element: iso_text) -> bool:
 
 
 @compiles(iso_text, "sqlite")
-def _iso_text_sqlite(element, compiler, **kw):
+def _iso_text_sqlite(element: iso_text, compiler: SQLCompiler, **kw: Any) -> str:
     # Stored by SQLAlchemy as text: 'YYYY-MM-DD' for a date, 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC)
     # for a timestamp.
     x = compiler.process(element.clauses, **kw)
@@ -112,7 +114,7 @@ def _iso_text_sqlite(element, compiler, **kw):
 
 
 @compiles(iso_text, "postgresql")
-def _iso_text_postgresql(element, compiler, **kw):
+def _iso_text_postgresql(element: iso_text, compiler: SQLCompiler, **kw: Any) -> str:
     x = compiler.process(element.clauses, **kw)
     if _is_date(element):
         return f"to_char({x}, 'YYYY-MM-DD')"
@@ -142,48 +144,6 @@ _TEXT_CELLS = tuple(
 )  # fmt: skip
 
 
-_END = object()
-
-
-def _read_ahead(result) -> Iterator:
-    """The rows, with the next batch fetched by a helper thread while this one writes the
-    current batch: psycopg lets other threads run while it waits for PostgreSQL, so the
-    server's work and ours overlap and a large export finishes sooner.
-    However the reading stops — the end, an error, a client that went away — the helper has
-    stopped before this returns, so the connection is never used by two threads at once."""
-    batches: Queue = Queue(maxsize=1)
-    stop = Event()
-
-    def offer(item) -> None:
-        while not stop.is_set():
-            try:
-                batches.put(item, timeout=0.1)
-                return
-            except Full:
-                continue
-
-    def fetch() -> None:
-        try:
-            for partition in result.partitions(BATCH):
-                offer(partition)
-                if stop.is_set():
-                    return
-            offer(_END)
-        except BaseException as error:  # handed to the reading thread, which raises it
-            offer(error)
-
-    helper = Thread(target=fetch, name="export-read-ahead", daemon=True)
-    helper.start()
-    try:
-        while (batch := batches.get()) is not _END:
-            if isinstance(batch, BaseException):
-                raise batch
-            yield from batch
-    finally:
-        stop.set()
-        helper.join()
-
-
 def neutralise_formula(value: object) -> object:
     """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -191,9 +151,9 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
-def _safe_row(row: tuple) -> tuple | list:
+def _safe_row(row: Record) -> Record:
     """The row with every text cell that could start a formula neutralised."""
-    cells = None
+    cells: list[Any] | None = None
     for index in _TEXT_CELLS:
         value = row[index]
         if value and value[0] in _FORMULA_FIRST:
@@ -205,7 +165,7 @@ def _safe_row(row: tuple) -> tuple | list:
 _FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
 
 
-def csv_lines(records: Iterable[tuple], *, bom: bool = False) -> Iterator[str]:
+def csv_lines(records: Iterable[Record], *, bom: bool = False) -> Iterator[str]:
     """The header (first, on its own, so a download starts at once), then the rows in chunks of
     :data:`CHUNK_ROWS` lines. A missing value is an empty cell."""
     buffer = io.StringIO()
@@ -219,7 +179,7 @@ def csv_lines(records: Iterable[tuple], *, bom: bool = False) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def jsonl_lines(records: Iterable[tuple]) -> Iterator[str]:
+def jsonl_lines(records: Iterable[Record]) -> Iterator[str]:
     """One JSON object per line, in chunks of :data:`CHUNK_ROWS` lines."""
     for chunk in _chunks(records, CHUNK_ROWS):
         yield "".join(
@@ -228,7 +188,7 @@ def jsonl_lines(records: Iterable[tuple]) -> Iterator[str]:
         )
 
 
-def _chunks(records: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while chunk := list(islice(iterator, size)):
         yield chunk

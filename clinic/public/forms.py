@@ -9,14 +9,14 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
+    SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from clinic.form_fields import SelectField
-from clinic.leads import intake, normalise
+from clinic.leads import conditions, intake, normalise
 from clinic.leads.consent import CONSENT_TEXT, SMS_CONSENT_TEXT
 
 PREFERRED_CONTACT = [("phone", "Phone call"), ("email", "Email"), ("sms", "Text message")]
@@ -90,9 +90,7 @@ class InquiryForm(FlaskForm):
     )
     condition = SelectField(
         "Condition you are asking about",
-        validators=[
-            InputRequired("Please choose a condition, or “Another condition or not sure”.")
-        ],
+        validators=[InputRequired(f"Please choose a condition, or “{conditions.OTHER_LABEL}”.")],
     )
     message = CleanText(
         "Your question (optional)",

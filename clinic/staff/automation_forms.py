@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    SelectField,
     StringField,
     TextAreaField,
     URLField,
@@ -13,7 +14,7 @@ from wtforms.validators import InputRequired, Length
 
 from clinic.automation.reply_templates import BODY_MAX, CHANNELS, SUBJECT_MAX, TITLE_MAX
 from clinic.automation.webhooks import EVENT_TYPES
-from clinic.form_fields import CheckboxesField, SelectField
+from clinic.form_fields import CheckboxesField
 
 
 class RuleForm(FlaskForm):

@@ -7,10 +7,9 @@ passwords.py; these forms only check that the right things were typed.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, StringField
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
-from clinic.form_fields import SelectField
 from clinic.staff.accounts import EMAIL_MAX, NAME_MAX
 from clinic.staff.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 

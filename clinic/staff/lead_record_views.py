@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from clinic import audit
 from clinic.database import truncate_sqlite_log, write_transaction
 from clinic.extensions import db
-from clinic.leads import actions, inbox
+from clinic.leads import actions, conditions
 from clinic.leads.erasure import erase_lead
 from clinic.leads.identity import dismiss_possible_duplicate
 from clinic.leads.merge import merge_leads
@@ -75,7 +75,7 @@ def render_record(lead_id: int, status: int = 200, **submitted):
         record=record,
         lead=record.lead,
         staff_names={user.id: user.name for user in staff},
-        conditions=dict(inbox.condition_options()),
+        conditions=conditions.names(),
         channels=CONTACT_CHANNELS,
         outcomes=CONTACT_OUTCOMES,
         merge_lookup=MergeLookupForm(),

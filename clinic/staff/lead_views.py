@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from clinic import audit
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import actions, inbox, today
+from clinic.leads import actions, conditions, inbox, today
 from clinic.leads import counts as tab_counts
 from clinic.leads.export import csv_lines, export_records
 from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES, STATUS_LABELS
@@ -54,10 +54,10 @@ def home():
         due=today.follow_ups_due(current_user.id, ctx.today),
         overdue_count=today.count_overdue(current_user.id, ctx.today),
         unassigned=today.new_unassigned(),
-        speed=today.speed_to_lead(ctx.now, ctx.tz),
+        speed=today.speed_to_lead(ctx.now),
         totals=today.status_totals(),
         quiet=today.gone_quiet(current_user.id, ctx.now, ctx.stale_days),
-        conditions=dict(inbox.condition_options()),
+        conditions=conditions.names(),
         open_statuses=OPEN_STATUSES,
         target_minutes=current_app.config["CLINIC_SPEED_TARGET_MINUTES"],
         now=ctx.now,
@@ -66,7 +66,7 @@ def home():
     )
 
 
-def _filter_form(params: inbox.InboxParams, staff, conditions) -> InboxFilterForm:
+def _filter_form(params: inbox.InboxParams, staff, condition_choices) -> InboxFilterForm:
     form = InboxFilterForm(
         data={
             "q": params.q,
@@ -81,7 +81,7 @@ def _filter_form(params: inbox.InboxParams, staff, conditions) -> InboxFilterFor
         }
     )
     form.status.choices = inbox.status_options()
-    form.condition.choices = [("", "Any condition"), *conditions]
+    form.condition.choices = [("", "Any condition"), *condition_choices]
     form.owner.choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
         (str(user.id), user.name) for user in staff
     ]
@@ -115,7 +115,7 @@ def leads():
         else today.follow_ups_due(current_user.id, ctx.today, overdue_limit=5, today_limit=5)
     )
     staff = staff_members()
-    conditions = inbox.condition_options()
+    condition_choices = conditions.choices(published_only=False)
     html = render_template(
         "staff/inbox.html",
         params=params,
@@ -123,10 +123,10 @@ def leads():
         due=due,
         counts=counts,
         open_total=tab_counts.total(counts),
-        filter_form=_filter_form(params, staff, conditions),
+        filter_form=_filter_form(params, staff, condition_choices),
         bulk_form=_bulk_form(staff, params),
         staff_names={user.id: user.name for user in staff},
-        conditions=dict(conditions),
+        conditions=dict(condition_choices),
         open_statuses=OPEN_STATUSES,
         scopes=inbox.SCOPES,
         views=inbox.VIEWS,

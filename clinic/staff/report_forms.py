@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, Form
+from wtforms import DateField, Form, SelectField
 from wtforms.validators import Optional
 
-from clinic.form_fields import SelectField
 from clinic.reports.periods import PRESETS
 
 CUSTOM = "custom"
