@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install migrate content browser-deps clean
+.PHONY: run test lint typecheck install migrate content browser-deps clean
 
 # Everything but the app itself comes from the lock, checked against its hashes.
 $(STAMP): pyproject.toml $(LOCK)
@@ -48,6 +48,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 
+# Strict on the packages [tool.mypy] lists in pyproject.toml (models and the lead domain).
+typecheck: install
+	$(BIN)/mypy
+
 # The browser tests (tests/browser) need Debian's Chromium, installed here when missing and we
 # are root (elsewhere they skip with a message), and axe-core from npm at the version that
 # package-lock.json pins (node_modules/ is gitignored).
@@ -67,8 +71,8 @@ browser-deps: install
 	  else echo "browser tests: npm missing; the accessibility checks will be skipped"; fi; \
 	fi
 
-test: lint browser-deps
+test: lint typecheck browser-deps
 	$(BIN)/pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache node_modules

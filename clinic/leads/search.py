@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import TypeVarTuple
 
 from flask import g, has_request_context
 from sqlalchemy import (
@@ -45,6 +46,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.orm import InstrumentedAttribute
 
 from clinic.extensions import db
 from clinic.leads import normalise
@@ -59,6 +61,7 @@ TRIGRAM = 3
 # — and the tabs count the first ones read, as "at least" (see clinic.leads.counts).
 LOOKUP_MAX = 2000
 _WORD = re.compile(r"\w+")
+_Columns = TypeVarTuple("_Columns")
 
 # The search tables, described for queries only (the migration creates them; they are not
 # models, and Alembic leaves them alone). SQLite: FTS5 tables whose rowid is the lead's id.
@@ -76,11 +79,13 @@ class _Way:
     same test made on a lead's row — ``on_row`` lead by lead, for walking a page of the inbox's
     order, and ``on_rows`` (when it differs) over a set read once, for reading every lead."""
 
-    ids: Select
+    ids: Select[int]
     on_row: ColumnElement[bool] | None = None
     on_rows: ColumnElement[bool] | None = None
 
-    def test(self, *, paged: bool) -> ColumnElement[bool] | None:
+    def test(self, *, paged: bool) -> ColumnElement[bool]:
+        if self.on_row is None:
+            return Lead.id.in_(self.ids)
         return self.on_row if paged or self.on_rows is None else self.on_rows
 
 
@@ -100,7 +105,7 @@ class Match:
         the page is full), or all of them (an export, a count)."""
         if self.condition is not None:
             return self.condition
-        if not self.many:
+        if not self.many or self.way is None:
             return _among(self.found)
         if _sqlite():
             # "+ 0" keeps SQLite from fetching every match by id: it walks the listing order
@@ -124,7 +129,9 @@ def _among(ids: list[int]) -> ColumnElement[bool]:
     return Lead.id == any_(bindparam(None, ids, type_=ARRAY(Integer)))
 
 
-def search(statement: Select, q: str | None, *, region: str, paged: bool = False) -> Select:
+def search(
+    statement: Select[*_Columns], q: str | None, *, region: str, paged: bool = False
+) -> Select[*_Columns]:
     """``statement`` (a select over Lead) narrowed to the leads matching ``q``; blank ``q`` keeps
     it as it is. ``paged``: only a page of it will be read, in the inbox's order."""
     query = normalise.clean_line(q)[:QUERY_MAX]
@@ -146,7 +153,7 @@ def find(query: str, *, region: str) -> Match:
     """
     if not has_request_context():
         return _find(query, region)
-    cache = g.setdefault("lead_searches", {})
+    cache: dict[tuple[str, str], Match] = g.setdefault("lead_searches", {})
     if (query, region) not in cache:
         cache[query, region] = _find(query, region)
     return cache[query, region]
@@ -186,7 +193,7 @@ def _quoted(phrase: str) -> str:
     return '"' + phrase.replace('"', '""') + '"'
 
 
-def _containing(column, fragments: list[str]) -> _Way:
+def _containing(column: InstrumentedAttribute[str | None], fragments: list[str]) -> _Way:
     """Leads whose ``column`` holds every fragment (already lower-cased or folded)."""
     long = [fragment for fragment in fragments if len(fragment) >= TRIGRAM]
     short = [column.contains(f, autoescape=True) for f in fragments if len(f) < TRIGRAM]
@@ -226,7 +233,7 @@ def _message(words: list[str]) -> _Way:
     # full; as EXISTS, PostgreSQL would hash every matching document first, slow for a common
     # word. Reading every lead (an export, a count) is the other way round, so it uses the
     # hashed set (on_rows).
-    words = select(messages.words).where(messages.lead_id == Lead.id).scalar_subquery()
-    on_row = words.bool_op("@@")(query)
+    own = select(messages.words).where(messages.lead_id == Lead.id).scalar_subquery()
+    on_row = own.bool_op("@@")(query)
     on_rows = exists().where(messages.lead_id == Lead.id, matching)
     return _Way(select(messages.lead_id).where(matching), on_row, on_rows)
