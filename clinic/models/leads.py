@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     Boolean,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    Time,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,6 +70,9 @@ class Lead(Base):
     first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     follow_up_on: Mapped[date | None] = mapped_column(Date)
+    # An optional time on that day, clinic wall-clock time (migration 0022); None means any
+    # time that day. Kept apart from the date so the follow-up indexes stay as they are.
+    follow_up_time: Mapped[time | None] = mapped_column(Time)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     inquiry_count: Mapped[int] = mapped_column(Integer, default=0)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -196,6 +200,9 @@ class Inquiry(Base):
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # The short reference the thanks page gives the person to quote on the phone (never the
+    # row id); None for inquiries received before migration 0022.
+    reference: Mapped[str | None] = mapped_column(String(16))
 
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -221,6 +228,8 @@ class Inquiry(Base):
     submitted_from: Mapped[str | None] = mapped_column(String(500))
 
     lead: Mapped[Lead] = relationship(back_populates="inquiries", lazy="raise_on_sql")
+
+    __table_args__ = (Index("ix_inquiries_reference", "reference", unique=True),)
 
 
 STAY_COHORTS = "kind = 'status' AND lead_created_at IS NOT NULL"

@@ -33,6 +33,9 @@ class StaffUser(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The inbox's owner filter this person last chose ("me", "anyone", "unassigned" or a staff
+    # id); None means their role's default: "me" for coordinators, "anyone" for admins.
+    inbox_owner: Mapped[str | None] = mapped_column(String(20))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
