@@ -9,6 +9,8 @@ from clinic.staff import (  # noqa: E402,F401  (routes register on import)
     auth,
     auth_views,
     automation_views,
+    bulk_views,
+    export_views,
     lead_record_views,
     lead_views,
     outbox_views,

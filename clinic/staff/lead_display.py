@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import current_app, url_for
 from flask_login import current_user
@@ -12,9 +13,10 @@ from sqlalchemy import select
 
 from clinic import clock
 from clinic.extensions import db
-from clinic.leads import stale
+from clinic.leads import inbox, stale
 from clinic.leads.inbox import InboxContext
 from clinic.leads.pipeline import OPEN_STATUSES
+from clinic.logging_setup import redact
 from clinic.models import Lead, StaffUser
 from clinic.models.base import ID_MAX
 from clinic.staff import bp
@@ -111,3 +113,12 @@ def took(start: datetime | None, end: datetime | None) -> str:
     if start is None or end is None:
         return ""
     return span((end - start).total_seconds() / 60)
+
+
+def audited_filters(params: inbox.InboxParams) -> str:
+    """The filters as the audit log keeps them (erasure doesn't rewrite it): that a search was
+    used, never what was typed, which may be a patient's name or phone number, and any other
+    value with contact details blanked as the logs blank them."""
+    args = params.filters_only().query_args()
+    kept = {name: "(search)" if name == "q" else redact(value) for name, value in args.items()}
+    return urlencode(kept, safe="()[]") or "none"
