@@ -3,7 +3,7 @@ contact stamped once, attempts counted, lost leads with a reason."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -176,14 +176,17 @@ def test_logged_contacts_count_attempts_and_stamp_the_first_contact(coordinator)
 @pytest.mark.parametrize("channel", ["email", "sms"])
 def test_email_and_text_are_contacts_too(coordinator, channel):
     lead = make_lead()
-    actions.log_contact(lead, channel, "no_answer", coordinator)
+    actions.log_contact(lead, channel, "sent", coordinator)
     db.session.commit()
     lead = fresh(lead.id)
     assert lead.attempts == 1
     assert lead.first_contacted_at is not None
 
 
-@pytest.mark.parametrize(("channel", "outcome"), [("fax", "reached"), ("call", "maybe")])
+@pytest.mark.parametrize(
+    ("channel", "outcome"),
+    [("fax", "reached"), ("call", "maybe"), ("call", "sent"), ("email", "reached")],
+)
 def test_unknown_channel_or_outcome_is_refused(coordinator, channel, outcome):
     lead = make_lead()
     with pytest.raises(actions.LeadActionError):
@@ -235,6 +238,26 @@ def test_follow_up_can_be_set_moved_and_cleared(coordinator):
         "Next follow-up Mon 4 Mar 2030 (was none)",
         "Next follow-up Tue 5 Mar 2030 (was Mon 4 Mar 2030)",
         "Follow-up cleared (was Tue 5 Mar 2030)",
+    ]
+
+
+def test_a_follow_up_can_have_a_time_of_day_but_not_without_a_day(coordinator):
+    lead = make_lead()
+    actions.set_follow_up(lead, date(2030, 3, 4), coordinator, at=time(14, 30))
+    assert actions.set_follow_up(lead, date(2030, 3, 4), coordinator, at=time(14, 30)) is None
+    actions.set_follow_up(lead, date(2030, 3, 4), coordinator)
+    with pytest.raises(actions.LeadActionError, match="follow-up day"):
+        actions.set_follow_up(lead, None, coordinator, at=time(9))
+    db.session.commit()
+    lead = fresh(lead.id)
+    assert (lead.follow_up_on, lead.follow_up_time) == (date(2030, 3, 4), None)
+    assert [e.body for e in events_of(lead.id, "follow_up")] == [
+        "Next follow-up Mon 4 Mar 2030 at 14:30 (was none)",
+        "Next follow-up Mon 4 Mar 2030 (was Mon 4 Mar 2030 at 14:30)",
+    ]
+    assert [a.detail for a in audit_rows("lead_changed")] == [
+        "follow-up - -> 2030-03-04 14:30",
+        "follow-up 2030-03-04 14:30 -> 2030-03-04",
     ]
 
 

@@ -18,6 +18,7 @@ from clinic.leads import actions
 from clinic.leads.erasure import erase_lead
 from clinic.leads.intake import InquiryData, record_inquiry
 from clinic.leads.merge import merge_leads
+from clinic.leads.pipeline import REACHED_OUTCOMES
 from clinic.models import Lead, LeadEvent
 from clinic.reports import discipline
 from clinic.reports.facts import backfill
@@ -46,7 +47,7 @@ def from_timeline(lead_id: int) -> tuple[int | None, list[float]]:
             stays.append((event.created_at - entered).total_seconds())
             entered = event.created_at
         elif event.kind == "contact" and reached_after is None:
-            if event.outcome == "reached":
+            if event.outcome in REACHED_OUTCOMES:
                 reached_after = tries
             tries += 1
     return reached_after, stays
@@ -77,7 +78,7 @@ def admin(ctx):
 def test_attempts_before_reach_follow_the_contact_log(admin):
     lead = make_lead(at=T0)
     actions.log_contact(lead, "call", "no_answer", admin, now=at(1))
-    actions.log_contact(lead, "sms", "voicemail", admin, now=at(2))
+    actions.log_contact(lead, "sms", "sent", admin, now=at(2))
     db.session.commit()
     assert_facts(lead.id, None, [])
     actions.log_contact(lead, "call", "reached", admin, now=at(3))

@@ -104,7 +104,7 @@ def october(app):
         actions.change_status(l2, "consult_booked", admin, now=ny(2026, 10, 7, 12, 0))
         actions.change_status(l2, "lost", admin, lost_reason="cost", now=ny(2026, 10, 20, 9, 0))
         actions.log_contact(l3, "call", "no_answer", admin, now=ny(2026, 10, 12, 9, 5))
-        actions.log_contact(l3, "sms", "voicemail", admin, now=ny(2026, 10, 13, 10, 0))
+        actions.log_contact(l3, "sms", "sent", admin, now=ny(2026, 10, 13, 10, 0))
         actions.change_status(l3, "contacted", admin, now=ny(2026, 10, 13, 10, 0))
         actions.change_status(
             l3, "lost", admin, lost_reason="unreachable", now=ny(2026, 10, 21, 10, 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from clinic.leads.pipeline import (
     CONTACT_CHANNELS,
     CONTACT_OUTCOMES,
     LOST_REASONS,
+    OUTCOMES_BY_CHANNEL,
     PipelineError,
     check_status_change,
     counts_as_first_contact,
@@ -70,15 +71,16 @@ def check_workable(lead: Lead) -> None:
 
 
 def _record(
-    lead: Lead, actor: StaffUser, now: datetime, kind: str, **fields: str | None
+    lead: Lead, actor: StaffUser | None, now: datetime, kind: str, **fields: str | None
 ) -> LeadEvent:
-    event = LeadEvent(lead_id=lead.id, created_at=now, actor_id=actor.id, kind=kind, **fields)
+    actor_id = actor.id if actor else None
+    event = LeadEvent(lead_id=lead.id, created_at=now, actor_id=actor_id, kind=kind, **fields)
     db.session.add(event)
     lead.last_activity_at = now
     return event
 
 
-def _audit(lead: Lead, actor: StaffUser, detail: str) -> None:
+def _audit(lead: Lead, actor: StaffUser | None, detail: str) -> None:
     # Details name what changed, never what the patient wrote: the audit log holds no health data.
     audit.record("lead_changed", lead_id=lead.id, actor=actor, detail=detail)
 
@@ -92,12 +94,15 @@ def _stamp_first_contact(lead: Lead, now: datetime) -> None:
 def change_status(
     lead: Lead,
     to_status: str,
-    actor: StaffUser,
+    actor: StaffUser | None,
     *,
     lost_reason: str | None = None,
     now: datetime | None = None,
 ) -> LeadEvent | None:
     """Move the lead to another stage; None when it is already there (with that reason).
+
+    ``actor`` None means the patient or the system moved it (a consultation booked online),
+    which is not the clinic reaching out, so it never stamps the first contact.
 
     :raise LeadActionError: unknown status, `lost` without a valid reason, erased/merged lead.
     """
@@ -110,7 +115,7 @@ def change_status(
     if lead.status == to_status and lead.lost_reason == reason:
         return None
     from_status = lead.status
-    if counts_as_first_contact(from_status, to_status, reason):
+    if actor is not None and counts_as_first_contact(from_status, to_status, reason):
         _stamp_first_contact(lead, now)
     lead.last_activity_at = now
     body = f"Reason: {LOST_REASONS[reason]}" if reason else None
@@ -162,6 +167,27 @@ def move_status(
     return event
 
 
+def check_contact(channel: str, outcome: str) -> None:
+    """:raise LeadActionError: an unknown channel, or an outcome that channel can't have."""
+    if channel not in CONTACT_CHANNELS:
+        raise LeadActionError("Choose how you contacted the person: call, email or text message.")
+    allowed = OUTCOMES_BY_CHANNEL[channel]
+    if outcome not in allowed:
+        choices = ", ".join(CONTACT_OUTCOMES[choice].lower() for choice in allowed)
+        raise LeadActionError(f"Choose what happened: {choices}.")
+
+
+def contact_note(body: str | None) -> str | None:
+    """A contact's note as stored: cleaned, empty as None.
+
+    :raise LeadActionError: a note longer than a note may be.
+    """
+    note = normalise.clean_text(body)
+    if len(note) > NOTE_MAX:
+        raise LeadActionError(f"A note can be at most {NOTE_MAX} characters long.")
+    return note or None
+
+
 def log_contact(
     lead: Lead,
     channel: str,
@@ -173,15 +199,16 @@ def log_contact(
 ) -> LeadEvent:
     """Record a call, email or text to the person: one more attempt, and maybe the first contact.
 
-    :raise LeadActionError: unknown channel or outcome, erased/merged lead.
+    Every outcome counts as an attempt; reached and replied also mean the person was reached
+    (``facts.attempts_before_reach_update``).
+
+    :raise LeadActionError: unknown channel, an outcome the channel can't have, a note too
+        long, an erased/merged lead.
     """
     now = now or utcnow()
     check_workable(lead)
-    if channel not in CONTACT_CHANNELS:
-        raise LeadActionError("Choose how you contacted the person: call, email or text message.")
-    if outcome not in CONTACT_OUTCOMES:
-        raise LeadActionError("Choose the outcome: reached, left voicemail or no answer.")
-    note = normalise.clean_text(body)[:NOTE_MAX] or None
+    check_contact(channel, outcome)
+    note = contact_note(body)
     _stamp_first_contact(lead, now)
     lead.attempts = (lead.attempts or 0) + 1
     event = _record(lead, actor, now, "contact", channel=channel, outcome=outcome, body=note)
@@ -264,25 +291,54 @@ def _assign(
     return event
 
 
+def check_follow_up(on: date | None, at: time | None) -> None:
+    """:raise LeadActionError: a time of day given without the day."""
+    if at is not None and on is None:
+        raise LeadActionError("Choose the follow-up day as well as its time, or clear the time.")
+
+
 def set_follow_up(
-    lead: Lead, on: date | None, actor: StaffUser, *, now: datetime | None = None
+    lead: Lead,
+    on: date | None,
+    actor: StaffUser | None,
+    *,
+    at: time | None = None,
+    now: datetime | None = None,
 ) -> LeadEvent | None:
-    """Schedule (or with None, clear) the next follow-up; None when the date is unchanged."""
+    """Schedule (or with None, clear) the next follow-up, on a day and optionally at a clinic
+    wall-clock time; None when neither changes. ``actor`` None: the system set it.
+
+    :raise LeadActionError: a time without a day, an erased/merged lead.
+    """
     now = now or utcnow()
     check_workable(lead)
-    if lead.follow_up_on == on:
+    check_follow_up(on, at)
+    at = at.replace(second=0, microsecond=0) if at else None
+    if (lead.follow_up_on, lead.follow_up_time) == (on, at):
         return None
-    previous = lead.follow_up_on
-    lead.follow_up_on = on
-    was = _day(previous) if previous else "none"
-    body = f"Next follow-up {_day(on)} (was {was})" if on else f"Follow-up cleared (was {was})"
+    previous, previous_at = lead.follow_up_on, lead.follow_up_time
+    lead.follow_up_on, lead.follow_up_time = on, at
+    was = follow_up_words(previous, previous_at) if previous else "none"
+    body = (
+        f"Next follow-up {follow_up_words(on, at)} (was {was})"
+        if on
+        else f"Follow-up cleared (was {was})"
+    )
     event = _record(lead, actor, now, "follow_up", body=body)
-    _audit(lead, actor, f"follow-up {previous or '-'} -> {on or '-'}")
+    _audit(lead, actor, f"follow-up {_stamp(previous, previous_at)} -> {_stamp(on, at)}")
     return event
 
 
-def _day(value: date) -> str:
-    return value.strftime("%a %-d %b %Y")
+def follow_up_words(on: date, at: time | None = None) -> str:
+    """A follow-up as the timeline says it: "Mon 4 Mar 2030", or "Mon 4 Mar 2030 at 14:30"."""
+    day = on.strftime("%a %-d %b %Y")
+    return f"{day} at {at:%H:%M}" if at else day
+
+
+def _stamp(on: date | None, at: time | None) -> str:
+    if on is None:
+        return "-"
+    return f"{on} {at:%H:%M}" if at else str(on)
 
 
 def _each(leads: Iterable[Lead], change: Callable[[Lead], LeadEvent | None]) -> BulkResult:

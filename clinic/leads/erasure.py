@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from clinic import audit
 from clinic.extensions import db
 from clinic.leads import counts, signals
 from clinic.leads.derived import compact_search, refresh_messages
 from clinic.leads.identity import clear_marks
-from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
+from clinic.models import Appointment, Inquiry, Lead, LeadEvent, StaffUser, utcnow
 
 TOMBSTONE = "Erased"
 # Timeline entries whose text a person typed (and may hold health details); the others are
@@ -59,7 +59,7 @@ def _tombstone(lead: Lead, now: datetime) -> None:
     lead.email = lead.email_key = None
     lead.phone = lead.phone_digits = None
     lead.preferred_contact = lead.best_time = lead.payment = None
-    lead.follow_up_on = None
+    lead.follow_up_on = lead.follow_up_time = None
     lead.erased_at = now
     lead.last_activity_at = now
 
@@ -73,7 +73,8 @@ def erase_lead(
     the intake no longer matches it, so a later inquiry from the same address starts a new
     lead, and "possible same person" marks on it or against it go. Leads merged into this one
     are erased with it, and messages about them that have not left yet are deleted (they hold
-    the address). Erasing twice changes nothing.
+    the address). Their consultations lose location and note, and those still booked are
+    cancelled. Erasing twice changes nothing.
     ``actor`` None means the system did it (the retention purge). The search indexes are then
     rewritten without the old words (derived.compact_search); ``compact=False`` leaves that to
     a caller erasing many leads, to do once at the end.
@@ -99,6 +100,26 @@ def erase_lead(
         inquiry.submitted_from = _site_path(inquiry.submitted_from)
         inquiry.consent_page = _site_path(inquiry.consent_page) or "/"
 
+    # Where and how to meet is typed text (an address, a meeting link, a number); a
+    # consultation still booked won't take place with nobody to contact, so it is cancelled.
+    db.session.execute(
+        update(Appointment)
+        .where(Appointment.lead_id.in_(ids), Appointment.status == "booked")
+        .values(
+            status="cancelled",
+            settled_at=now,
+            settled_by_id=actor.id if actor else None,
+            updated_at=now,
+        )
+    )
+    db.session.execute(
+        update(Appointment)
+        .where(
+            Appointment.lead_id.in_(ids),
+            or_(Appointment.location.is_not(None), Appointment.note.is_not(None)),
+        )
+        .values(location=None, note=None, updated_at=now)
+    )
     db.session.execute(
         update(LeadEvent)
         .where(

@@ -6,8 +6,9 @@ lead of a year:
   booked a consult and was then lost still counts as a booked consult in the funnel.
 - ``business_seconds_to_contact``: the wait until first contact in clinic business time.
 - ``first_campaign`` / ``first_article`` / ``first_landing_page``: the first inquiry's attribution.
-- ``attempts_before_reach``: unanswered contact attempts logged before the first that reached
-  the person (None until someone is reached).
+- ``attempts_before_reach``: unanswered contact attempts (no answer, voicemail, wrong number;
+  a message sent or bounced) logged before the first that reached the person (a call answered,
+  a message replied to); None until someone is reached.
 - ``LeadEvent.stage_seconds`` on each status change: how long the lead spent in the stage it
   left, from the previous status change on its timeline (or its first inquiry), and
   ``LeadEvent.lead_created_at``, the lead's own ``created_at`` (None once merged), by which the
@@ -29,7 +30,7 @@ from sqlalchemy.orm import aliased
 from clinic import clock
 from clinic.clock import BusinessCalendar
 from clinic.extensions import db
-from clinic.leads.pipeline import stage_rank
+from clinic.leads.pipeline import REACHED_OUTCOMES, stage_rank
 from clinic.leads.sql import seconds_between
 from clinic.models import Lead, LeadEvent
 
@@ -121,9 +122,13 @@ def stage_seconds_update(*where: ColumnElement[bool]) -> Update:
 
 def attempts_before_reach_update(*where: ColumnElement[bool]) -> Update:
     """UPDATE setting each lead's (meeting ``where``) contact attempts logged before the first
-    one that reached the person, or None when none did."""
+    one that reached the person (``REACHED_OUTCOMES``), or None when none did."""
     reach, tie, attempt = aliased(LeadEvent), aliased(LeadEvent), aliased(LeadEvent)
-    reached = [reach.lead_id == Lead.id, reach.kind == "contact", reach.outcome == "reached"]
+    reached = [
+        reach.lead_id == Lead.id,
+        reach.kind == "contact",
+        reach.outcome.in_(REACHED_OUTCOMES),
+    ]
     # Nested subqueries all refer to the lead being updated (explicit correlation).
     first_at = select(func.min(reach.created_at)).where(*reached).correlate(Lead).scalar_subquery()
     first_id = (
@@ -131,7 +136,7 @@ def attempts_before_reach_update(*where: ColumnElement[bool]) -> Update:
         .where(
             tie.lead_id == Lead.id,
             tie.kind == "contact",
-            tie.outcome == "reached",
+            tie.outcome.in_(REACHED_OUTCOMES),
             tie.created_at == first_at,
         )
         .correlate(Lead)

@@ -11,7 +11,7 @@ from clinic.extensions import db
 from clinic.leads import counts, derived, facts
 from clinic.leads.actions import LeadActionError, check_workable
 from clinic.leads.identity import resolve_marks_on_merge
-from clinic.models import Inquiry, Lead, LeadEvent, StaffUser, utcnow
+from clinic.models import Appointment, Inquiry, Lead, LeadEvent, StaffUser, utcnow
 
 
 def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
@@ -22,7 +22,8 @@ def _earliest(first: datetime | None, second: datetime | None) -> datetime | Non
 def merge_leads(
     keep: Lead, duplicate: Lead, actor: StaffUser, *, now: datetime | None = None
 ) -> Lead:
-    """Move the duplicate's inquiries and timeline onto ``keep`` and close the duplicate.
+    """Move the duplicate's inquiries, timeline and appointments onto ``keep`` and close the
+    duplicate.
 
     ``keep`` keeps its own contact details, filling only the ones it lacks, and the earliest
     first inquiry and first contact, so speed to lead stays honest. The duplicate stays as a
@@ -46,6 +47,9 @@ def merge_leads(
     db.session.execute(
         update(LeadEvent).where(LeadEvent.lead_id == duplicate.id).values(lead_id=keep.id)
     )
+    db.session.execute(
+        update(Appointment).where(Appointment.lead_id == duplicate.id).values(lead_id=keep.id)
+    )
     # Leads merged into the duplicate earlier now point straight at the one that remains.
     db.session.execute(
         update(Lead).where(Lead.merged_into_id == duplicate.id).values(merged_into_id=keep.id)
@@ -64,7 +68,7 @@ def merge_leads(
     if keep.owner_id is None:
         keep.owner_id = duplicate.owner_id
     if keep.follow_up_on is None:
-        keep.follow_up_on = duplicate.follow_up_on
+        keep.follow_up_on, keep.follow_up_time = duplicate.follow_up_on, duplicate.follow_up_time
     keep.last_activity_at = now
     # The report funnel counts the furthest stage either record of this person reached.
     keep.furthest_stage = max(keep.furthest_stage or 0, duplicate.furthest_stage or 0)
@@ -74,7 +78,7 @@ def merge_leads(
     duplicate.merged_into_id = keep.id
     duplicate.status = "lost"
     duplicate.lost_reason = "duplicate"
-    duplicate.follow_up_on = None
+    duplicate.follow_up_on = duplicate.follow_up_time = None
     duplicate.inquiry_count = 0
     duplicate.attempts = 0
     duplicate.last_activity_at = now

@@ -32,13 +32,28 @@ LOST_REASONS = {
     "other": "Other",
 }
 
+CONTACT_CHANNELS = {"call": "Phone call", "email": "Email", "sms": "Text message"}
+
 CONTACT_OUTCOMES = {
     "reached": "Reached",
-    "voicemail": "Left voicemail",
     "no_answer": "No answer",
+    "voicemail": "Left voicemail",
+    "wrong_number": "Wrong number",
+    "sent": "Sent",
+    "replied": "Replied",
+    "bounced": "Bounced",
 }
-
-CONTACT_CHANNELS = {"call": "Phone call", "email": "Email", "sms": "Text message"}
+# What can come of each kind of contact: a call is answered or not, a message is sent, answered
+# or returned undelivered.
+OUTCOMES_BY_CHANNEL = {
+    "call": ("reached", "no_answer", "voicemail", "wrong_number"),
+    "email": ("sent", "replied", "bounced"),
+    "sms": ("sent", "replied", "bounced"),
+}
+# The person answered: the attempt reached them. Every other outcome is an unanswered attempt.
+REACHED_OUTCOMES = ("reached", "replied")
+# How a patient asked to be contacted (the inquiry form's choice) as the channel to use.
+_CHANNEL_FOR_PREFERENCE = {"phone": "call", "email": "email", "sms": "sms"}
 
 
 def stage_rank(status: str | None) -> int | None:
@@ -85,6 +100,11 @@ def counts_as_first_contact(from_status: str, to_status: str, lost_reason: str |
     if from_status != "new" or to_status == "new":
         return False
     return not (to_status == "lost" and lost_reason in NO_CONTACT_REASONS)
+
+
+def channel_for_preference(preferred_contact: str | None) -> str | None:
+    """The contact channel for the way the person prefers to be contacted; None when unknown."""
+    return _CHANNEL_FOR_PREFERENCE.get(preferred_contact or "")
 
 
 def status_label(status: str) -> str:

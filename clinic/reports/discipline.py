@@ -24,7 +24,7 @@ DAY_SECONDS = 86400.0
 class AttemptsBeforeReach:
     """Among leads with logged contact attempts: how many tries it took to reach the person."""
 
-    # attempts before the first "reached" outcome → number of leads
+    # attempts before the first that reached the person (REACHED_OUTCOMES) → number of leads
     reached_after: dict[int, int]
     not_reached: int
 
@@ -34,7 +34,8 @@ class AttemptsBeforeReach:
 
 
 def attempts_before_reach(filters: ReportFilters) -> AttemptsBeforeReach:
-    """Unanswered attempts (no answer, voicemail) logged before the first one that reached.
+    """Unanswered attempts (no answer, voicemail, wrong number; a message sent or bounced)
+    logged before the first one that reached the person (a call answered, a message replied to).
 
     Read from each lead's ``attempts_before_reach`` (clinic/leads/facts.py); a lead with
     logged attempts and no such number has not been reached yet.

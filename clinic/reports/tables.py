@@ -281,7 +281,7 @@ def follow_up_section(ctx: ReportContext) -> list[ReportTable]:
             "chart-attempts",
             "Attempts before first reaching the person",
             "Leads with logged calls, emails or texts, by how many went unanswered before "
-            "the first that reached them.",
+            "the first that reached them (a call answered or a message replied to).",
             [(label, int(count)) for label, count in rows],
             value_axis="Leads",
             category_axis="Attempts",
