@@ -3,13 +3,15 @@ POST that lands on the timeline, read access in the audit log, and user text alw
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import time, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from clinic.extensions import db
 from clinic.leads.intake import Attribution
-from clinic.models import Lead
+from clinic.models import Inquiry, Lead
 from tests.conftest import FROZEN_AT
 from tests.lead_helpers import audit_rows, events_of, make_lead, signed_in, token_from
 from tests.staff_helpers import make_staff
@@ -58,9 +60,14 @@ def lead(app, lead_id) -> Lead:
 
 def test_record_shows_contact_consent_inquiries_and_timeline(app, client, casey, lead_id):
     html = page(client, lead_id)
-    assert '<a href="tel:+12125550142">+1 212-555-0142</a>' in html
-    assert '<a href="mailto:zoe@example.com">zoe@example.com</a>' in html
-    assert "Phone call" in html and "Morning (9 am – 12 pm)" in html and "Self-pay" in html
+    call = re.search(r'<a [^>]*href="tel:\+12125550142">(.*?)</a>', html)
+    assert call and re.sub(r"<[^>]+>", "", call[1]) == "Call +1 212-555-0142"
+    email = re.search(r'<a [^>]*href="mailto:zoe@example.com">(.*?)</a>', html)
+    assert email and re.sub(r"<[^>]+>", "", email[1]) == "Email zoe@example.com"
+    assert "Prefers <strong>phone call</strong>, best time: morning (9 am – 12 pm)." in html
+    assert "Self-pay" in html
+    # No consent to text messages: no text link, and the record says why.
+    assert 'href="sms:' not in html and "No texts (not agreed to text messages)." in html
     assert "Consent text version" in html and "No: do not send text messages" in html
     assert '<p class="message">Line one\nLine two</p>' in html
     assert "newsletter" in html and "lupus-2026" in html
@@ -70,6 +77,41 @@ def test_record_shows_contact_consent_inquiries_and_timeline(app, client, casey,
     with app.app_context():
         [viewed] = audit_rows("lead_viewed")
         assert (viewed.lead_id, viewed.actor_id) == (lead_id, casey.id)
+
+
+def test_the_record_reads_top_down(frozen_clock, app, client, casey):
+    """Who, how to reach them, their question, then the contact form, then the timeline; the
+    other changes folded below; every figure with its words."""
+    with app.app_context():
+        lead_id = make_lead(
+            "Ana Lima",
+            phone="(212) 555-0199",
+            message="Is it covered by insurance?",
+            ago=timedelta(days=2),
+            preferred_contact="sms",
+            follow_up_on=FROZEN_AT.date() - timedelta(days=3),
+        ).id
+        db.session.execute(
+            update(Inquiry).where(Inquiry.lead_id == lead_id).values(sms_consent=True)
+        )
+        db.session.commit()
+    html = page(client, lead_id)
+    order = [
+        "<h1>Ana Lima</h1>",
+        'href="tel:+12125550199"',
+        'href="sms:+12125550199"',
+        "Is it covered by insurance?",
+        'id="step-title"',
+        'id="timeline-title"',
+        'id="actions-title"',
+    ]
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions), order
+    assert "received 2 days ago" in html
+    assert "Follow-up overdue 3 days" in html
+    assert "Overdue 3 days: choose the next date, or clear it." in html
+    assert "Not contacted yet: waiting 2 days" in html
+    assert '<details class="lead-actions lead-more">' in html  # folded until asked for
 
 
 def test_staff_pages_are_never_cached(client, casey, lead_id):
@@ -110,42 +152,24 @@ def test_empty_note_shows_the_error_and_changes_nothing(app, client, casey, lead
         assert events_of(lead_id, "note") == []
 
 
-def test_log_contact_counts_the_attempt_and_stamps_first_contact(app, client, casey, lead_id):
-    response = post(
-        client, lead_id, "contacts", "contact", channel="call", outcome="no_answer", body=""
-    )
-    assert response.status_code == 302
-    post(
-        client, lead_id, "contacts", "contact", channel="email", outcome="reached", body="Sent info"
-    )
-    html = page(client, lead_id)
-    assert "Email: Reached" in html and "Phone call: No answer" in html
-    found = lead(app, lead_id)
-    assert found.attempts == 2
-    assert found.first_contacted_at is not None
-    with app.app_context():
-        first = events_of(lead_id, "contact")[0]
-        assert found.first_contacted_at == first.created_at
-
-
 def test_change_status_and_lost_needs_a_reason(app, client, casey, lead_id):
     response = post(client, lead_id, "status", "status", status="lost", lost_reason="")
     assert response.status_code == 400
     assert "Choose why the lead was lost." in response.get_data(as_text=True)
     assert lead(app, lead_id).status == "new"
 
-    post(client, lead_id, "status", "status", status="consult_booked", lost_reason="")
+    post(client, lead_id, "status", "status", status="contacted", lost_reason="")
     found = lead(app, lead_id)
-    assert found.status == "consult_booked" and found.first_contacted_at is not None
+    assert found.status == "contacted" and found.first_contacted_at is not None
     post(client, lead_id, "status", "status", status="lost", lost_reason="cost")
     html = page(client, lead_id)
-    assert "Status changed from Consult booked to Lost" in html
+    assert "Status changed from Contacted to Lost" in html
     assert "Reason: Cost" in html
     with app.app_context():
         events = events_of(lead_id, "status")
         assert [(e.from_status, e.to_status, e.actor_id) for e in events] == [
-            ("new", "consult_booked", casey.id),
-            ("consult_booked", "lost", casey.id),
+            ("new", "contacted", casey.id),
+            ("contacted", "lost", casey.id),
         ]
 
 
@@ -179,9 +203,20 @@ def test_deactivated_staff_cannot_be_chosen(app, client, casey, lead_id):
 def test_follow_up_set_cleared_and_past_dates_refused(frozen_clock, app, client, casey, lead_id):
     today = FROZEN_AT.date()  # the clinic's date on the frozen clock
     future = today + timedelta(days=3)
-    response = post(client, lead_id, "follow-up", "follow_up", follow_up_on=future.isoformat())
+    response = post(
+        client,
+        lead_id,
+        "follow-up",
+        "follow_up",
+        follow_up_on=future.isoformat(),
+        follow_up_time="14:30",
+    )
     assert response.status_code == 302
-    assert lead(app, lead_id).follow_up_on == future
+    found = lead(app, lead_id)
+    assert (found.follow_up_on, found.follow_up_time) == (future, time(14, 30))
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Next follow-up set for {future:%a %-d %b %Y} at 14:30." in html
+    assert "Follow-up due in 3 days" in html
     response = post(
         client,
         lead_id,
@@ -192,8 +227,12 @@ def test_follow_up_set_cleared_and_past_dates_refused(frozen_clock, app, client,
     assert response.status_code == 400
     assert "Choose today or a later date" in response.get_data(as_text=True)
     assert lead(app, lead_id).follow_up_on == future
+    response = post(client, lead_id, "follow-up", "follow_up", follow_up_time="09:00")
+    assert response.status_code == 400
+    assert "Choose the follow-up day as well as its time" in response.get_data(as_text=True)
     post(client, lead_id, "follow-up", "follow_up", follow_up_on="")
-    assert lead(app, lead_id).follow_up_on is None
+    found = lead(app, lead_id)
+    assert (found.follow_up_on, found.follow_up_time) == (None, None)
     with app.app_context():
         assert len(events_of(lead_id, "follow_up")) == 2
 
@@ -202,7 +241,7 @@ def test_follow_up_set_cleared_and_past_dates_refused(frozen_clock, app, client,
     ("action", "data"),
     [
         ("notes", {"note-body": "hello"}),
-        ("contacts", {"contact-channel": "call", "contact-outcome": "reached"}),
+        ("contact-step", {"step-channel": "call", "step-outcome": "reached"}),
         ("status", {"status-status": "contacted"}),
         ("owner", {"owner-owner": ""}),
         ("follow-up", {"follow_up-follow_up_on": "2031-01-01"}),
@@ -235,8 +274,9 @@ def test_user_typed_text_is_escaped_everywhere(app, client, casey):
             ),
         ).id
     post(client, lead_id, "notes", "note", body=XSS)
-    post(client, lead_id, "contacts", "contact", channel="call", outcome="reached", body=XSS)
-    for path in (f"/staff/leads/{lead_id}", "/staff/leads", "/staff/"):
+    post(client, lead_id, "contact-step", "step", channel="call", outcome="reached", note=XSS,
+         status="new")  # fmt: skip
+    for path in (f"/staff/leads/{lead_id}", "/staff/leads?owner=anyone", "/staff/"):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in html
         assert "<img src=x" not in html

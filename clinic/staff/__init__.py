@@ -6,11 +6,13 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 from clinic.staff import (  # noqa: E402,F401  (routes register on import)
     admin_views,
+    appointment_views,
     auth,
     auth_views,
     automation_views,
     bulk_views,
     export_views,
+    lead_admin_views,
     lead_record_views,
     lead_views,
     outbox_views,

@@ -1,89 +1,157 @@
 """The lead record: everything about one person, and the small forms that move their lead on.
 
 Every action is a POST with CSRF that changes the lead inside one write transaction, then
-redirects back (post/redirect/get). A form that doesn't validate shows the record again with
-the error beside the field and what was typed still there.
+redirects back (post/redirect/get). A form that doesn't validate, or a change the domain
+refuses, shows the record again with the error beside the field (or above the form) and what
+was typed still there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
-from clinic import audit
-from clinic.database import truncate_sqlite_log, write_transaction
+from clinic import audit, clock
+from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import actions, conditions
-from clinic.leads.erasure import erase_lead
+from clinic.leads import actions, appointments, conditions
+from clinic.leads.contact_step import ContactStep, record_contact_step
 from clinic.leads.identity import dismiss_possible_duplicate
-from clinic.leads.merge import merge_leads
-from clinic.leads.pipeline import CONTACT_CHANNELS, CONTACT_OUTCOMES
+from clinic.leads.pipeline import (
+    CONTACT_CHANNELS,
+    CONTACT_OUTCOMES,
+    channel_for_preference,
+)
 from clinic.leads.record import load_record
 from clinic.models import Lead, StaffUser
+from clinic.models.appointments import APPOINTMENT_KINDS, APPOINTMENT_STATUSES
 from clinic.public.forms import BEST_TIME, PAYMENT, PREFERRED_CONTACT
 from clinic.staff import bp
-from clinic.staff.auth import admin_required
-from clinic.staff.forms import EmptyForm
+from clinic.staff.appointment_forms import AppointmentForm, host_choices
 from clinic.staff.lead_display import owner_choices, staff_members
 from clinic.staff.lead_forms import (
-    ContactForm,
+    ContactStepForm,
     FollowUpForm,
-    MergeForm,
     MergeLookupForm,
     NoteForm,
     NotSamePersonForm,
     OwnerForm,
     StatusForm,
 )
+from clinic.staff.record_display import outcome_groups, step_summary
 
 FORMS = {
+    "step_form": (ContactStepForm, "step"),
     "note_form": (NoteForm, "note"),
-    "contact_form": (ContactForm, "contact"),
     "status_form": (StatusForm, "status"),
     "owner_form": (OwnerForm, "owner"),
     "follow_up_form": (FollowUpForm, "follow_up"),
+    "book_form": (AppointmentForm, "book"),
 }
+# Forms whose rules depend on the lead (its stage, its follow-up).
+LEAD_FORMS = ("step_form", "status_form", "follow_up_form")
 
 
-def _forms_for(lead: Lead, staff: list[StaffUser], submitted: dict) -> dict:
-    """The record's action forms: the one just submitted as it was, the others fresh."""
-    current = {
-        "status_form": {"status": lead.status, "lost_reason": lead.lost_reason or ""},
+def reschedule_prefix(appointment_id: int) -> str:
+    return f"appointment-{appointment_id}"
+
+
+def _current_values(lead: Lead) -> dict[str, dict]:
+    """What each fresh form shows: the lead as it is, the channel the person prefers."""
+    stage = {"status": lead.status, "lost_reason": lead.lost_reason or ""}
+    follow_up = {"follow_up_on": lead.follow_up_on, "follow_up_time": lead.follow_up_time}
+    return {
+        "step_form": {
+            "channel": channel_for_preference(lead.preferred_contact),
+            **stage,
+            **follow_up,
+        },
+        "status_form": stage,
         "owner_form": {"owner": str(lead.owner_id or "")},
-        "follow_up_form": {"follow_up_on": lead.follow_up_on},
+        "follow_up_form": follow_up,
     }
-    forms = {}
-    for name, (form_class, prefix) in FORMS.items():
-        form = submitted.get(name) or form_class(
-            formdata=None, prefix=prefix, data=current.get(name, {})
-        )
-        forms[name] = form
-    forms["owner_form"].owner.choices = owner_choices(staff)
+
+
+def make_form(name: str, lead: Lead, staff: list[StaffUser], *, fresh: bool = False, **kwargs):
+    """One of the record's forms, read from the request (or, ``fresh``, showing the lead as it
+    is), with its choices of people filled in."""
+    form_class, prefix = FORMS[name]
+    if name in LEAD_FORMS:
+        kwargs["lead"] = lead
+    if fresh:
+        kwargs.update(formdata=None, data=_current_values(lead).get(name, {}))
+    form = form_class(prefix=prefix, **kwargs)
+    _fill_choices(form, staff)
+    return form
+
+
+def _fill_choices(form: FlaskForm, staff: list[StaffUser]) -> None:
+    if hasattr(form, "owner"):
+        form.owner.choices = owner_choices(staff)
+    if hasattr(form, "host"):
+        form.host.choices = host_choices(staff)
+
+
+def _reschedule_forms(record, staff: list[StaffUser], submitted: dict) -> dict[int, FlaskForm]:
+    """A form to move or change each booked consultation, filled with it as it is."""
+    forms: dict[int, FlaskForm] = {}
+    for appointment in record.appointments:
+        if appointment.status != "booked":
+            continue
+        form = submitted.get(appointment.id)
+        if form is None:
+            form = AppointmentForm(formdata=None, prefix=reschedule_prefix(appointment.id))
+            form.fill_from(appointment)
+            _fill_choices(form, staff)
+        forms[appointment.id] = form
     return forms
 
 
-def render_record(lead_id: int, status: int = 200, **submitted):
-    """Show the lead record and note in the audit log that this person's details were read."""
+def render_record(
+    lead_id: int,
+    status: int = 200,
+    *,
+    notices: dict[str, str] | None = None,
+    reschedule: dict[int, FlaskForm] | None = None,
+    **submitted,
+):
+    """Show the lead record and note in the audit log that this person's details were read.
+
+    ``submitted``: a form just sent, shown as it was; ``notices``: a refusal to show above it.
+    """
     record = load_record(lead_id)
     if record is None:
         abort(404)
     staff = staff_members()
+    forms = {
+        name: submitted.get(name) or make_form(name, record.lead, staff, fresh=True)
+        for name in FORMS
+    }
+    now = clock.now()
     html = render_template(
         "staff/lead.html",
         record=record,
         lead=record.lead,
+        now=now,
+        today=clock.today(now),
         staff_names={user.id: user.name for user in staff},
         conditions=conditions.names(),
         channels=CONTACT_CHANNELS,
         outcomes=CONTACT_OUTCOMES,
+        outcome_groups=outcome_groups(),
+        appointment_kinds=APPOINTMENT_KINDS,
+        appointment_statuses=APPOINTMENT_STATUSES,
+        reschedule_forms=_reschedule_forms(record, staff, reschedule or {}),
+        notices=notices or {},
         merge_lookup=MergeLookupForm(),
         not_same_person_form=NotSamePersonForm(formdata=None),
         contact_methods=dict(PREFERRED_CONTACT),
         best_times=dict(BEST_TIME),
         payments=dict(PAYMENT),
-        **_forms_for(record.lead, staff, submitted),
+        **forms,
     )
     audit.record_seen("lead_viewed", lead_id=lead_id)
     return html, status
@@ -95,26 +163,67 @@ def lead(lead_id: int):
     return render_record(lead_id)
 
 
-def _act(lead_id: int, form_name: str, change: Callable[..., str]):
-    """Validate the submitted form, apply ``change`` to the locked lead, flash its message."""
-    form_class, prefix = FORMS[form_name]
-    form = form_class(prefix=prefix)
-    if form_name == "owner_form":
-        form.owner.choices = owner_choices(staff_members())
+def act_on_lead(
+    lead_id: int,
+    form_name: str,
+    change: Callable[..., str],
+    *,
+    form: FlaskForm | None = None,
+    show_again: Callable[[FlaskForm], dict] | None = None,
+    notice_key: str | None = None,
+):
+    """Validate the submitted form, apply ``change`` to the locked lead, flash its message.
+
+    ``form``: the form to read (else the record's form called ``form_name``); ``show_again``:
+    how to hand that form back to :func:`render_record` when it fails (else as ``form_name``);
+    ``notice_key``: where the record shows a refusal (else above ``form_name``).
+    """
+    lead = db.get_or_404(Lead, lead_id)
+    try:
+        actions.check_workable(lead)
+    except actions.LeadActionError as error:
+        # The record shows no forms for this lead any more, so the refusal is a message.
+        flash(str(error), "error")
+        return redirect(url_for("staff.lead", lead_id=lead_id))
+    if form is None:
+        form = make_form(form_name, lead, staff_members())
+    again = show_again(form) if show_again else {form_name: form}
     if not form.validate_on_submit():
-        return render_record(lead_id, 400, **{form_name: form})
+        return render_record(lead_id, 400, **again)
     actor = current_user._get_current_object()
     try:
         with write_transaction():
-            lead = actions.lead_for_update(lead_id)
-            if lead is None:
+            locked = actions.lead_for_update(lead_id)
+            if locked is None:
                 abort(404)
-            message = change(lead, actor, form)
+            message = change(locked, actor, form)
     except actions.LeadActionError as error:
-        flash(str(error), "error")
-    else:
-        flash(message, "success")
+        notices = {notice_key or form_name: str(error)}
+        return render_record(lead_id, 400, notices=notices, **again)
+    flash(message, "success")
     return redirect(url_for("staff.lead", lead_id=lead_id))
+
+
+@bp.post("/leads/<id:lead_id>/contact-step")
+@login_required
+def record_contact(lead_id: int):
+    """The contact, the stage, the consultation and the next follow-up, in one step."""
+
+    def change(lead, actor, form):
+        step = ContactStep(
+            channel=form.channel.data,
+            outcome=form.outcome.data,
+            note=form.note.data or None,
+            status=form.status.data,
+            lost_reason=form.lost_reason.data or None,
+            follow_up_on=form.follow_up_on.data,
+            follow_up_time=form.follow_up_time.data,
+            appointment=form.appointment_details() if form.books_consultation() else None,
+        )
+        events = record_contact_step(lead, step, actor)
+        return step_summary(lead, events)
+
+    return act_on_lead(lead_id, "step_form", change)
 
 
 @bp.post("/leads/<id:lead_id>/notes")
@@ -124,30 +233,29 @@ def add_note(lead_id: int):
         actions.add_note(lead, form.body.data, actor)
         return "Note added."
 
-    return _act(lead_id, "note_form", change)
-
-
-@bp.post("/leads/<id:lead_id>/contacts")
-@login_required
-def log_contact(lead_id: int):
-    def change(lead, actor, form):
-        actions.log_contact(lead, form.channel.data, form.outcome.data, actor, body=form.body.data)
-        outcome = CONTACT_OUTCOMES[form.outcome.data].lower()
-        return f"{CONTACT_CHANNELS[form.channel.data]} logged ({outcome}); attempt {lead.attempts}."
-
-    return _act(lead_id, "contact_form", change)
+    return act_on_lead(lead_id, "note_form", change)
 
 
 @bp.post("/leads/<id:lead_id>/status")
 @login_required
 def change_status(lead_id: int):
+    """Move the lead to another stage; "consult booked" books the consultation given with it."""
+
     def change(lead, actor, form):
         reason = form.lost_reason.data or None
-        event = actions.change_status(lead, form.status.data, actor, lost_reason=reason)
+        now = clock.now()  # one moment: the booking and the change read as one on the timeline
+        booked = None
+        if form.books_consultation():
+            details = form.appointment_details()
+            booked = appointments.book_appointment(lead, details, actor, now=now)
+        event = actions.change_status(lead, form.status.data, actor, lost_reason=reason, now=now)
         label = actions.describe_status(lead.status, lead.lost_reason)
+        if booked is not None:
+            when = appointments.describe(booked, now, short=True)
+            return f"Consultation booked for {when}; the status is {label}."
         return f"Status is now {label}." if event else f"The status already was {label}."
 
-    return _act(lead_id, "status_form", change)
+    return act_on_lead(lead_id, "status_form", change)
 
 
 @bp.post("/leads/<id:lead_id>/owner")
@@ -159,7 +267,7 @@ def assign_owner(lead_id: int):
         who = owner.name if owner else "nobody (unassigned)"
         return f"Assigned to {who}." if event else f"It already was assigned to {who}."
 
-    return _act(lead_id, "owner_form", change)
+    return act_on_lead(lead_id, "owner_form", change)
 
 
 @bp.post("/leads/<id:lead_id>/follow-up")
@@ -167,12 +275,15 @@ def assign_owner(lead_id: int):
 def set_follow_up(lead_id: int):
     def change(lead, actor, form):
         on = form.follow_up_on.data
-        event = actions.set_follow_up(lead, on, actor)
+        at = form.follow_up_time.data if on else None
+        event = actions.set_follow_up(lead, on, actor, at=at)
         if event is None:
-            return "The follow-up date was already that."
-        return f"Next follow-up set for {on:%A %-d %B %Y}." if on else "Follow-up cleared."
+            return "The follow-up was already that."
+        if on is None:
+            return "Follow-up cleared."
+        return f"Next follow-up set for {actions.follow_up_words(on, at)}."
 
-    return _act(lead_id, "follow_up_form", change)
+    return act_on_lead(lead_id, "follow_up_form", change)
 
 
 @bp.post("/leads/<id:lead_id>/not-same-person")
@@ -198,100 +309,4 @@ def not_same_person(lead_id: int):
             flash(f"Marked as not the same person as lead #{form.other.data}.", "success")
         else:
             flash(f"This lead was not marked against lead #{form.other.data}.", "error")
-    return redirect(url_for("staff.lead", lead_id=lead_id))
-
-
-# --- admin: merge and erasure --------------------------------------------------------------
-
-
-@bp.get("/leads/<id:lead_id>/merge")
-@admin_required
-def merge_confirm(lead_id: int):
-    keep = db.get_or_404(Lead, lead_id)
-    lookup = MergeLookupForm(request.args)
-    if not lookup.validate():
-        flash(" ".join(lookup.other.errors) or "Enter the other lead's number.", "error")
-        return redirect(url_for("staff.lead", lead_id=lead_id))
-    other = db.session.get(Lead, lookup.other.data)
-    problem = _merge_problem(keep, other, lookup.other.data)
-    if problem:
-        flash(problem, "error")
-        return redirect(url_for("staff.lead", lead_id=lead_id))
-    form = MergeForm(formdata=None, data={"other": str(other.id)})
-    audit.record("lead_viewed", lead_id=other.id, detail="merge confirmation")
-    html = render_template("staff/lead_merge.html", keep=keep, other=other, form=form)
-    db.session.commit()
-    return html
-
-
-def _merge_problem(keep: Lead, other: Lead | None, other_id: int) -> str | None:
-    if other is None:
-        return f"There is no lead #{other_id}."
-    if other.id == keep.id:
-        return "A lead can't be merged into itself; enter the other lead's number."
-    for candidate in (keep, other):
-        try:
-            actions.check_workable(candidate)
-        except actions.LeadActionError as error:
-            return f"Lead #{candidate.id}: {error}"
-    return None
-
-
-@bp.post("/leads/<id:lead_id>/merge")
-@admin_required
-def merge(lead_id: int):
-    form = MergeForm()
-    if not form.validate_on_submit() or not str(form.other.data).isdigit():
-        flash("Enter the other lead's number.", "error")
-        return redirect(url_for("staff.lead", lead_id=lead_id))
-    other_id = int(form.other.data)
-    actor = current_user._get_current_object()
-    try:
-        with write_transaction():
-            locked = {lead.id: lead for lead in actions.leads_for_update([lead_id, other_id])}
-            if lead_id not in locked:
-                abort(404)
-            problem = _merge_problem(locked[lead_id], locked.get(other_id), other_id)
-            if problem:
-                raise actions.LeadActionError(problem)
-            merge_leads(locked[lead_id], locked[other_id], actor)
-    except actions.LeadActionError as error:
-        flash(str(error), "error")
-    else:
-        flash(f"Lead #{other_id} was merged into this one.", "success")
-    return redirect(url_for("staff.lead", lead_id=lead_id))
-
-
-@bp.get("/leads/<id:lead_id>/erase")
-@admin_required
-def erase_confirm(lead_id: int):
-    lead = db.get_or_404(Lead, lead_id)
-    if lead.erased_at is not None:
-        flash("This lead's personal details were already erased.", "error")
-        return redirect(url_for("staff.lead", lead_id=lead_id))
-    audit.record("lead_viewed", lead_id=lead_id, detail="erasure confirmation")
-    html = render_template("staff/lead_erase.html", lead=lead, form=EmptyForm())
-    db.session.commit()
-    return html
-
-
-@bp.post("/leads/<id:lead_id>/erase")
-@admin_required
-def erase(lead_id: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    actor = current_user._get_current_object()
-    with write_transaction():
-        lead = actions.lead_for_update(lead_id)
-        if lead is None:
-            abort(404)
-        already = lead.erased_at is not None
-        erase_lead(lead, actor)
-    truncate_sqlite_log()  # the log still holds the pages as they were
-    flash(
-        "This lead's personal details were already erased."
-        if already
-        else "The person's details were erased. Dates, status and condition are kept.",
-        "success",
-    )
     return redirect(url_for("staff.lead", lead_id=lead_id))
