@@ -25,8 +25,12 @@ from clinic.models import Inquiry, Lead, LeadEvent, StaffUser
 COORDINATOR_EMAIL = "amara.okafor@example.org"
 BENCH_PASSWORD = "bench-coordinator-password"  # noqa: S105  (a benchmark database, not real)
 LEAD_ROW = r'<tr class="lead-row'
-TIMELINE_ITEM = r'<li class="timeline__item '
+# One per timeline entry (entries made together share a list item).
+TIMELINE_ITEM = r'<div class="timeline__entry '
 SPEED_SECTION = r'id="speed-title"'
+# Today opens on the coordinator's own work; the plain inbox on their own leads.
+TODAY_OWN_WORK = (r'id="my-new-title"', r'id="follow-ups-title"', r'id="appointments-title"')
+INBOX_MINE = (r'<a class="owner-switch__choice" href="[^"]*" aria-current="page">Mine</a>',)
 # Words patients use in messages, tried in this order (the first one present is searched).
 MESSAGE_WORDS = ("methotrexate", "Benlysta", "insurance")
 
@@ -42,6 +46,8 @@ class Page:
     min_rows: int = 1
     must_show: int | None = None
     pattern: str = LEAD_ROW
+    # Patterns the answer must also hold once each at least (a page's sections).
+    must_hold: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,8 +148,8 @@ def pages(facts: Facts) -> list[Page]:
     target = facts.target_id
     deep = facts.deep
     return [
-        Page("inbox", "inbox, default view, first page (with status-tab counts)", 20, inbox(),
-             min_rows=50),
+        Page("inbox", "inbox, default view (a coordinator's own), first page, tab counts", 20,
+             inbox(), min_rows=50, must_hold=INBOX_MINE),
         Page("status", "inbox filtered by status", 20, inbox(status="contacted"), min_rows=50),
         Page("status_next", "… status, next page halfway down", 20,
              inbox(status="contacted", after=deep["status"]), min_rows=50),
@@ -172,8 +178,8 @@ def pages(facts: Facts) -> list[Page]:
              inbox(q=facts.message_word), min_rows=1),
         Page("lead", "lead record with timeline", 15, f"/staff/leads/{facts.record_id}",
              min_rows=facts.record_events, pattern=TIMELINE_ITEM),
-        Page("home", "/staff/ home (counts, due follow-ups, speed to lead)", 40, "/staff/",
-             pattern=SPEED_SECTION),
+        Page("home", "/staff/ home (own new leads, follow-ups, consultations; speed, counts)", 40,
+             "/staff/", pattern=SPEED_SECTION, must_hold=TODAY_OWN_WORK),
         Page("inquire", "GET /inquire (the public form)", 20, "/inquire",
              pattern=r'name="form_token"'),
     ]  # fmt: skip
@@ -188,4 +194,7 @@ def check(page: Page, status: int, html: str) -> str | None:
         return f"{page.key}: {found} × {page.pattern!r}, expected at least {page.min_rows}"
     if page.must_show is not None and f'href="/staff/leads/{page.must_show}"' not in html:
         return f"{page.key}: lead {page.must_show} is not on the page"
+    missing = [pattern for pattern in page.must_hold if not re.search(pattern, html)]
+    if missing:
+        return f"{page.key}: no {missing[0]!r} on the page"
     return None

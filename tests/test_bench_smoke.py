@@ -66,4 +66,10 @@ def test_the_checks_catch_a_wrong_answer():
     right = '<tr class="lead-row"><a href="/staff/leads/3">Zoë Núñez</a></tr>'
     assert check(page, 200, right) is None
     record = next(p for p in pages(facts) if p.key == "lead")
-    assert "expected at least 5" in check(record, 200, '<li class="timeline__item x">' * 4)
+    assert "expected at least 5" in check(record, 200, '<div class="timeline__entry x">' * 4)
+    assert check(record, 200, '<div class="timeline__entry x">' * 5) is None
+    home = next(p for p in pages(facts) if p.key == "home")
+    speed_only = '<h2 id="speed-title">Speed to lead</h2>'
+    assert check(home, 200, speed_only) == "home: no 'id=\"my-new-title\"' on the page"
+    sections = ('id="my-new-title"', 'id="follow-ups-title"', 'id="appointments-title"')
+    assert check(home, 200, speed_only + "".join(sections)) is None

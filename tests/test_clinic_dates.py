@@ -135,10 +135,25 @@ def test_a_follow_up_due_yesterday_is_overdue_and_todays_is_due_today(
     user = signed_in(app, client, "me@clinic.test", name="Morgan Me")
     with app.app_context():
         colleague = make_staff("sam@clinic.test", name="Sam")
-        make_lead("Yesterday Yara", owner_id=user.id, follow_up_on=day - timedelta(days=1))
-        make_lead("Today Tara", owner_id=user.id, follow_up_on=day)
-        make_lead("Tomorrow Tom", owner_id=user.id, follow_up_on=day + timedelta(days=1))
-        make_lead("Theirs Theo", owner_id=colleague.id, follow_up_on=day - timedelta(days=1))
+        make_lead(
+            "Yesterday Yara",
+            status="contacted",
+            owner_id=user.id,
+            follow_up_on=day - timedelta(days=1),
+        )
+        make_lead("Today Tara", status="contacted", owner_id=user.id, follow_up_on=day)
+        make_lead(
+            "Tomorrow Tom",
+            status="contacted",
+            owner_id=user.id,
+            follow_up_on=day + timedelta(days=1),
+        )
+        make_lead(
+            "Theirs Theo",
+            status="contacted",
+            owner_id=colleague.id,
+            follow_up_on=day - timedelta(days=1),
+        )
         due = today.follow_ups_due(user.id, day)
         assert [lead.name for lead in due.overdue] == ["Yesterday Yara"]
         assert [lead.name for lead in due.today] == ["Today Tara"]

@@ -3,6 +3,7 @@ the query budget, status tabs, bulk changes and the Today page."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,6 +73,7 @@ def test_condition_owner_and_source_filters(me):
     assert listed(me, condition="lupus") == [nobodys, mine]
     assert listed(me, owner="me") == [mine]
     assert listed(me, owner="none") == [nobodys]
+    assert listed(me, owner="anyone") == listed(me) == [nobodys, theirs, mine]
     assert listed(me, owner=colleague.id) == [theirs]
     assert listed(me, source="newsletter") == [nobodys]
     assert listed(me, source="direct") == [theirs, mine]
@@ -283,7 +285,7 @@ def me_signed_in(app, client):
     return signed_in(app, client, "me@clinic.test", name="Morgan Me")
 
 
-def test_inbox_rows_show_what_a_coordinator_needs(app, client):
+def test_inbox_rows_show_what_a_coordinator_needs(frozen_clock, app, client):
     user = me_signed_in(app, client)
     with app.app_context():
         waiting_long = make_lead("Late Larry", ago=timedelta(hours=3)).id
@@ -293,10 +295,10 @@ def test_inbox_rows_show_what_a_coordinator_needs(app, client):
             status="contacted",
             owner_id=user.id,
             attempts=2,
-            follow_up_on=date(2020, 1, 2),
+            follow_up_on=FROZEN_AT.date() - timedelta(days=3),
             first_contacted_at=utcnow(),
         )
-    response = client.get("/staff/leads")
+    response = client.get("/staff/leads?owner=anyone")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -308,8 +310,9 @@ def test_inbox_rows_show_what_a_coordinator_needs(app, client):
     assert "waiting 5 min" in html
     assert '<span class="badge badge--status-contacted">Contacted</span>' in html
     assert "Morgan Me" in html
-    assert "Overdue: 2 January 2020" in html
-    assert "3 h ago" in html
+    assert 'Overdue 3 days</span> <span class="follow-up__date">6 December 2026' in html
+    assert "received 3 h ago" in html and "received 5 min ago" in html
+    assert "2 attempts" in html and "0 attempts" in html
     assert html.count('<th scope="col">') >= 9
     assert 'aria-current="page">All open <span class="tab__count">3</span>' in html
     assert 'Contacted <span class="tab__count">1</span>' in html
@@ -322,7 +325,7 @@ def test_inbox_escapes_what_patients_typed(app, client):
             '<script>alert("x")</script>',
             attribution=Attribution(utm_source='"><img src=x onerror=alert(1)>'),
         )
-    html = client.get("/staff/leads").get_data(as_text=True)
+    html = client.get("/staff/leads?owner=anyone").get_data(as_text=True)
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "<img src=x" not in html
@@ -363,16 +366,17 @@ def test_inbox_query_count_does_not_grow_with_the_page(app, client):
     for total in (3, 60):
         with app.app_context():
             for n in range(total):
-                make_lead(owner_id=user.id if n % 2 else None, follow_up_on=date(2030, 1, 1))
+                make_lead(owner_id=user.id if n % 2 else None, follow_up_on=date(2020, 1, 1))
             engine = db.engine
         with StatementLog(engine) as counter:
             assert client.get("/staff/leads").status_code == 200
         counts.append(len(counter.statements))
-        # One query for the page of leads and two for the coordinator's overdue and due-today
-        # follow-ups shown first on the plain inbox; the status-tab counts come from
-        # lead_counts, never a count over the leads table.
-        assert len(counter.touching_leads()) == 3, counter.touching_leads()
+        # One query for the page of leads and one counting the coordinator's follow-ups due
+        # (one line on the plain inbox); the status-tab counts come from lead_counts, never a
+        # count over the leads table; the page's booked consultations in one query.
+        assert len(counter.touching_leads()) == 2, counter.touching_leads()
         assert sum("FROM lead_counts" in s for s in counter.statements) == 1
+        assert sum("FROM appointments" in s for s in counter.statements) == 1
     assert counts[0] == counts[1]
     # Eight at most to show the page, plus the audit row of who saw which leads: one INSERT,
     # in a transaction of its own (its BEGIN is a statement on SQLite), and nothing read for it.
@@ -382,15 +386,28 @@ def test_inbox_query_count_does_not_grow_with_the_page(app, client):
     assert len(shown) <= 8, counter.statements
 
 
+def confirmed(client, data: dict):
+    """Post a bulk change from the inbox, then press the confirmation page's button, sending
+    what the page holds, as a browser does; returns the confirmation's response."""
+    page = client.post("/staff/leads/bulk", data=data).get_data(as_text=True)
+    form = page.split('class="bulk-confirm__form"')[1].split("</form>")[0]
+    fields = re.findall(
+        r'<input (?:id="[^"]*" )?name="([^"]+)" type="hidden" value="([^"]*)">', form
+    )
+    fields += re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    posted = MultiDict(fields)
+    return client.post("/staff/leads/bulk/confirm", data=posted)
+
+
 def test_bulk_assign_and_status_change_are_on_each_timeline(app, client):
     user = me_signed_in(app, client)
     with app.app_context():
         ids = [make_lead().id for _ in range(3)]
     html = client.get("/staff/leads?condition=lupus").get_data(as_text=True)
     token = token_from(html)
-    response = client.post(
-        "/staff/leads/bulk",
-        data={
+    response = confirmed(
+        client,
+        {
             "bulk-csrf_token": token,
             "bulk-lead_ids": ids[:2],
             "bulk-owner": str(user.id),
@@ -400,18 +417,18 @@ def test_bulk_assign_and_status_change_are_on_each_timeline(app, client):
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/leads?condition=lupus"
-    response = client.post(
-        "/staff/leads/bulk",
-        data={
+    response = confirmed(
+        client,
+        {
             "bulk-csrf_token": token,
             "bulk-lead_ids": ids[1:],
             "bulk-status": "lost",
             "bulk-lost_reason": "unreachable",
             "bulk-change_status": "Change status of selected",
         },
-        follow_redirects=True,
     )
-    assert "Moved to Lost: 2 leads." in response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Moved 2 leads to Lost (Unreachable)." in page
     with app.app_context():
         leads = [db.session.get(Lead, lead_id) for lead_id in ids]
         assert [lead.owner_id for lead in leads] == [user.id, user.id, None]
@@ -485,15 +502,16 @@ def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(frozen_clock,
     clinic_today = FROZEN_AT.date()
     with app.app_context():
         colleague = make_staff("sam@clinic.test", name="Sam")
-        make_lead("Overdue Olive", owner_id=user.id, follow_up_on=clinic_today - timedelta(days=2))
-        make_lead("Today Tara", owner_id=user.id, follow_up_on=clinic_today)
-        make_lead("Later Lou", owner_id=user.id, follow_up_on=clinic_today + timedelta(days=2))
+        worked = {"owner_id": user.id, "status": "contacted"}
+        make_lead("Overdue Olive", follow_up_on=clinic_today - timedelta(days=2), **worked)
+        make_lead("Today Tara", follow_up_on=clinic_today, **worked)
+        make_lead("Later Lou", follow_up_on=clinic_today + timedelta(days=2), **worked)
         make_lead("Theirs Theo", owner_id=colleague.id, follow_up_on=clinic_today)
         make_lead("Fresh Fay")
         make_lead("Treated Tom", status="treated")
     html = client.get("/staff/").get_data(as_text=True)
     overdue, rest = html.split("Due today", 1)
-    assert "Overdue Olive" in overdue
+    assert "Overdue Olive" in overdue and "Follow-up overdue 2 days" in overdue
     assert "Today Tara" in rest.split("New leads nobody")[0]
     assert "Later Lou" not in html and "Theirs Theo" not in html
     assert "Fresh Fay" in html.split("New leads nobody")[1]
@@ -662,19 +680,26 @@ def test_a_backlog_of_overdue_follow_ups_never_hides_todays(frozen_clock, app, c
     user = me_signed_in(app, client)
     clinic_today = FROZEN_AT.date()
     with app.app_context():
+        worked = {"owner_id": user.id, "status": "contacted"}
         for n in range(12):
-            make_lead(f"Late {n:02}", owner_id=user.id, follow_up_on=date(2024, 1, 1 + n))
-        make_lead("Today Tara", owner_id=user.id, follow_up_on=clinic_today)
+            make_lead(f"Late {n:02}", follow_up_on=date(2024, 1, 1 + n), **worked)
+        make_lead("Today Tara", follow_up_on=clinic_today, **worked)
         assert today.count_overdue(user.id, clinic_today) == 12
+        assert today.count_due(user.id, clinic_today) == today.DueCount(12, 1)
         due = today.follow_ups_due(user.id, clinic_today, overdue_limit=3, today_limit=3)
         assert [lead.name for lead in due.overdue] == ["Late 00", "Late 01", "Late 02"]
         assert [lead.name for lead in due.today] == ["Today Tara"]
     html = client.get("/staff/").get_data(as_text=True)
     overdue, rest = html.split("Due today", 1)
-    assert 'badge--danger">12</span>' in overdue and "The 10 waiting longest" in overdue
+    assert 'badge--danger">12</span>' in overdue and "The 10 overdue longest" in overdue
     assert "Late 09" in overdue and "Late 10" not in html
-    assert "All my overdue follow-ups (12)" in overdue
     assert "Today Tara" in rest
+    assert "All my follow-ups due now (13)" in rest
     inbox_page = client.get("/staff/leads").get_data(as_text=True)
-    first = inbox_page.split('id="due-first-title"', 1)[1].split("</section>", 1)[0]
-    assert "Late 04" in first and "Late 05" not in first and "Today Tara" in first
+    line = inbox_page.split('<p class="due-first">', 1)[1].split("</p>", 1)[0]
+    assert (
+        '<a href="/staff/leads?owner=me&amp;view=due&amp;sort=follow_up">'
+        "Your follow-ups due now: <strong>13</strong></a>"
+    ) in line
+    assert "12 overdue</span>, 1 due today)" in line
+    assert "Late 00" not in inbox_page.split('aria-label="Whose leads"')[0]

@@ -4,12 +4,13 @@ or a page's size: no query per row (N+1) that would grow with a million leads.""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from clinic.extensions import db
 from clinic.leads import actions
+from clinic.leads.appointments import AppointmentDetails, book_appointment
 from clinic.models import Lead, WebhookEndpoint
 from tests.conftest import csrf_token_from, form_token_from, valid_inquiry
 from tests.lead_helpers import StatementLog, make_lead, signed_in
@@ -34,6 +35,12 @@ def test_lead_record_queries_do_not_grow_with_its_timeline(app, client):
             actions.log_contact(long, "call", "no_answer", user)
         actions.assign_owner(long, user, user)
         actions.set_follow_up(long, date(2030, 1, 1), user)
+        for day in (1, 2, 3):
+            consultation = AppointmentDetails(
+                starts_at=datetime(2030, 1, day, 15, tzinfo=UTC), duration_minutes=30,
+                kind="video", host_id=user.id,
+            )  # fmt: skip
+            book_appointment(long, consultation, user)
         db.session.commit()
         long = long.id
     few = statements_for(app, client, f"/staff/leads/{short}")
@@ -41,6 +48,7 @@ def test_lead_record_queries_do_not_grow_with_its_timeline(app, client):
     assert len(few) == len(many) <= 14, many
     assert sum("FROM lead_events" in s for s in many) == 1
     assert sum("FROM inquiries" in s for s in many) == 1
+    assert sum("FROM appointments" in s for s in many) == 1
 
 
 def test_a_searched_inbox_page_queries_do_not_grow_with_the_page(app, client):
@@ -142,6 +150,10 @@ def test_an_inquiry_costs_the_same_whoever_sends_it(clinic_with_everything_on, c
     assert shapes(new) == NEW_INQUIRY, shapes(new)
     assert possible == new  # the mark is a value in the lead's insert, nothing more
     assert shapes(returning) == RETURNING_INQUIRY, shapes(returning)
+    # The reference the thanks page gives is a value in the inquiry's own insert, nothing more.
+    for statements in (new, returning):
+        [insert] = [s for s in statements if s.startswith("INSERT INTO inquiries")]
+        assert "reference" in insert.split(" VALUES ")[0], insert
     [join] = [s for s in returning if s.startswith("UPDATE leads")]
     changed = set(re.findall(r"(\w+)=", join.split(" WHERE ")[0]))
     assert changed == {
@@ -151,12 +163,12 @@ def test_an_inquiry_costs_the_same_whoever_sends_it(clinic_with_everything_on, c
 
 
 def test_the_inbox_default_page_runs_these_statements(app, client):
-    """The page coordinators open most: once its caches are warm, a fixed list whatever the
-    page holds."""
-    signed_in(app, client, "casey@clinic.test")
+    """The page coordinators open most (their own leads, and how many of their follow-ups are
+    due): once its caches are warm, a fixed list whatever the page holds."""
+    user = signed_in(app, client, "casey@clinic.test")
     with app.app_context():
         for n in range(3):
-            make_lead(f"Maria Number {n}")
+            make_lead(f"Maria Number {n}", owner_id=user.id, follow_up_on=date(2020, 1, n + 1))
     statements_for(app, client, "/staff/leads")  # the first request fills the caches
     warm = [s for s in statements_for(app, client, "/staff/leads") if not s.startswith("BEGIN")]
     assert shapes(warm) == INBOX_DEFAULT_PAGE, shapes(warm)
@@ -204,11 +216,11 @@ RETURNING_INQUIRY = [
 ]
 INBOX_DEFAULT_PAGE = [
     ("SELECT", "staff_users"),
-    ("SELECT", "leads"),
+    ("SELECT", "leads"),  # the page
     ("SELECT", "lead_counts"),
-    ("SELECT", "leads"),
-    ("SELECT", "leads"),
+    ("SELECT", "leads"),  # how many of the coordinator's follow-ups are due
     ("SELECT", "staff_users"),
     ("SELECT", "articles"),
+    ("SELECT", "appointments"),  # the page's booked consultations
     ("INSERT", "audit_entries"),
 ]

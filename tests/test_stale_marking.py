@@ -35,7 +35,7 @@ def test_stale_threshold_is_configurable(app, client):
         make_staff("casey@clinic.test")
         make_lead("Quiet Patient", ago=timedelta(days=9), status="contacted")
     sign_in(client, "casey@clinic.test")
-    html = client.get("/staff/leads").get_data(as_text=True)
+    html = client.get("/staff/leads?owner=anyone").get_data(as_text=True)
     assert "Gone quiet" not in row_of(html, "Quiet Patient")
 
 
@@ -50,9 +50,15 @@ def test_plain_inbox_shows_my_due_follow_ups_first(app, client):
         make_lead("Not Mine", status="contacted", follow_up_on=date(2020, 1, 2))
     sign_in(client, "casey@clinic.test")
     html = client.get("/staff/leads").get_data(as_text=True)
-    panel = html[html.index("Your follow-ups due now") : html.index('aria-label="Lead status"')]
-    assert "Due Patient" in panel
-    assert "Not Mine" not in panel
+    # One line with a count (only Casey's own lead), linking to the list of them.
+    line = html[html.index('<p class="due-first">') :]
+    line = line[: line.index("</p>")]
+    assert "Your follow-ups due now: <strong>1</strong>" in line
+    assert "1 overdue" in line
+    assert "view=due" in line
+    due = client.get("/staff/leads?owner=me&view=due&sort=follow_up").get_data(as_text=True)
+    assert "Due Patient" in due
+    assert "Not Mine" not in due
     filtered = client.get("/staff/leads?condition=lupus").get_data(as_text=True)
     assert "Your follow-ups due now" not in filtered
 

@@ -2,7 +2,9 @@
 
 Paging is keyset ("next"/"previous" from the last row seen), never OFFSET or a COUNT(*) over
 the table, so every page costs the same at a million leads and nothing is skipped or shown
-twice while new leads arrive. The same filtered select feeds the CSV export.
+twice while new leads arrive. The same filtered select feeds the CSV export. Besides the
+query: the owner filter each person opens the inbox on, and the consultations a page's leads
+have booked.
 """
 
 from __future__ import annotations
@@ -12,21 +14,35 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    UnaryExpression,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from clinic import clock
+from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.leads import counts, normalise
+from clinic.leads.appointments import DURATION_MAX, ends_at
 from clinic.leads.pipeline import OPEN_STATUSES, STATUS_LABELS, STATUSES
 from clinic.leads.search import QUERY_MAX, find, search
 from clinic.leads.sql import broad
-from clinic.models import Lead
+from clinic.models import Appointment, Lead, StaffUser
 from clinic.models.base import ID_MAX
 from clinic.models.counts import UNASSIGNED
 
 PAGE_SIZE = 50
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "follow_up": "Next follow-up"}
 VIEWS = {
+    "due": "Follow-ups due now",
     "overdue": "Overdue follow-ups",
     "unassigned": "Unassigned",
     "stale": "Gone quiet",
@@ -34,9 +50,13 @@ VIEWS = {
 }
 # Views of work waiting on open leads; the others follow the status tabs like any filter
 # (a lead marked as possibly the same person as another needs a decision whatever its stage).
-OPEN_VIEWS = ("overdue", "unassigned", "stale")
+OPEN_VIEWS = ("due", "overdue", "unassigned", "stale")
 # Status scopes besides the single statuses: every open stage, or every lead whatever its stage.
 SCOPES = {"open": "All open", "all": "All leads"}
+# Whose leads: the owner filter's own values (a staff id besides). "anyone" is written out so that
+# choosing everyone's leads differs from opening the inbox plainly, which starts on the person's
+# remembered choice (StaffUser.inbox_owner, which spells "none" as "unassigned").
+OWNERS = {"me": "Mine", "none": "Unassigned", "anyone": "Everyone"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
@@ -88,11 +108,14 @@ class InboxParams:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.query_args(sort="newest", after="", before="", status=""))
+        """Whether a filter narrows the list; whose leads (the owner) is a choice of its own,
+        shown and changed apart from the filters."""
+        return bool(self.query_args(sort="newest", after="", before="", status="", owner=""))
 
     @property
     def filtered_or_sorted(self) -> bool:
-        """Whether the coordinator chose anything in the filter form besides a status."""
+        """Whether the coordinator chose anything in the filter form besides a status and whose
+        leads to see."""
         return self.filtered or self.sort != "newest"
 
 
@@ -142,8 +165,8 @@ def parse_params(args: Mapping[str, str]) -> InboxParams:
         return value
 
     owner = args.get("owner", "").strip()
-    if owner and owner not in ("me", "none") and not (owner.isdigit() and int(owner) <= ID_MAX):
-        errors.append("The owner must be “me”, “none” or a staff member; it was ignored.")
+    if owner and not _known_owner(owner):
+        errors.append("The owner must be “me”, “none”, “anyone” or a staff member; it was ignored.")
         owner = ""
     created_from = _parse_date(args.get("created_from", "").strip(), "received from", errors)
     created_to = _parse_date(args.get("created_to", "").strip(), "received to", errors)
@@ -165,6 +188,37 @@ def parse_params(args: Mapping[str, str]) -> InboxParams:
         before=before[:80],
         errors=tuple(errors),
     )
+
+
+def _known_owner(owner: str) -> bool:
+    return owner in OWNERS or (owner.isdigit() and int(owner) <= ID_MAX)
+
+
+def starting_owner(stored: str | None, *, is_admin: bool) -> str:
+    """The owner filter a plain inbox opens on: the one the person last chose, else their
+    role's: a coordinator starts on their own leads, an admin on everyone's."""
+    owner = "none" if stored == "unassigned" else stored or ""
+    if _known_owner(owner):
+        return owner
+    return "anyone" if is_admin else "me"
+
+
+def remember_owner(user: StaffUser, owner: str) -> bool:
+    """Keep the owner filter ``user`` chose, for the next time they open the inbox plainly.
+
+    Written only when it differs from the one kept, in a short transaction of its own, so the
+    page that follows reads as usual. Returns whether anything was written."""
+    if not _known_owner(owner):
+        return False
+    stored = "unassigned" if owner == "none" else owner
+    if user.inbox_owner == stored:
+        return False
+    with write_transaction():
+        db.session.execute(
+            update(StaffUser).where(StaffUser.id == user.id).values(inbox_owner=stored)
+        )
+    user.inbox_owner = stored
+    return True
 
 
 def listed() -> list[ColumnElement[bool]]:
@@ -190,7 +244,7 @@ def _conditions(
         where.append(Lead.owner_id == ctx.user_id)
     elif params.owner == "none":
         where.append(Lead.owner_id.is_(None))
-    elif params.owner:
+    elif params.owner.isdigit():
         where.append(Lead.owner_id == int(params.owner))
     if params.source:
         where.append(Lead.source == params.source)
@@ -203,7 +257,9 @@ def _conditions(
     # order instead of reading every matching lead to sort them (see clinic.leads.sql).
     if params.view in OPEN_VIEWS:
         where.append(mark(Lead.status.in_(OPEN_STATUSES)))
-    if params.view == "overdue":
+    if params.view == "due":
+        where.append(mark(Lead.follow_up_on <= ctx.today))
+    elif params.view == "overdue":
         where.append(mark(Lead.follow_up_on < ctx.today))
     elif params.view == "unassigned":
         where.append(Lead.owner_id.is_(None))
@@ -289,8 +345,8 @@ def _table_countable(params: InboxParams) -> bool:
 def _owner_key(params: InboxParams, ctx: InboxContext) -> int | None:
     """The ``lead_counts.owner_key`` the owner filter and the unassigned view select; -1 (no
     one) when they contradict each other."""
-    owner = {"": None, "me": ctx.user_id, "none": UNASSIGNED}.get(params.owner)
-    if owner is None and params.owner:
+    owner = {"": None, "anyone": None, "me": ctx.user_id, "none": UNASSIGNED}.get(params.owner)
+    if owner is None and params.owner.isdigit():
         owner = int(params.owner)
     if params.view == "unassigned":
         return UNASSIGNED if owner in (None, UNASSIGNED) else -1
@@ -390,3 +446,28 @@ def fetch_page(params: InboxParams, ctx: InboxContext, size: int = PAGE_SIZE) ->
 
 def status_options() -> list[tuple[str, str]]:
     return [("", "All open (default)"), ("all", SCOPES["all"])] + list(STATUS_LABELS.items())
+
+
+# --- what the rows show besides the lead ---------------------------------------------------
+
+
+def booked_appointments(lead_ids: Collection[int], now: datetime) -> dict[int, Appointment]:
+    """Each lead's next booked consultation that is not over yet (one under way counts), for a
+    page of leads at once (one query, by ix_appointments_lead_id_starts_at)."""
+    if not lead_ids:
+        return {}
+    rows = db.session.execute(
+        select(Appointment)
+        .where(
+            Appointment.lead_id.in_(list(lead_ids)),
+            # No consultation lasts longer than DURATION_MAX: one that started longer ago is over.
+            Appointment.starts_at > now - timedelta(minutes=DURATION_MAX),
+            Appointment.status == literal("booked", literal_execute=True),
+        )
+        .order_by(Appointment.lead_id, Appointment.starts_at, Appointment.id)
+    ).scalars()
+    found: dict[int, Appointment] = {}
+    for appointment in rows:
+        if appointment.lead_id not in found and ends_at(appointment) > now:
+            found[appointment.lead_id] = appointment
+    return found

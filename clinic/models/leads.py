@@ -35,6 +35,8 @@ FUNNEL_ROWS = "merged_into_id IS NULL AND furthest_stage >= 0"
 # ix_leads_attempts_before_reach's rows: leads with a logged contact attempt (a new lead has
 # none, so intake never writes to it), not merged into another.
 ATTEMPTED_ROWS = "merged_into_id IS NULL AND attempts > 0"
+# ix_leads_new_by_owner's rows: listed leads nobody has moved past "new" yet.
+NEW_ROWS = "status = 'new' AND merged_into_id IS NULL AND erased_at IS NULL"
 
 
 class Lead(Base):
@@ -90,8 +92,9 @@ class Lead(Base):
     first_campaign: Mapped[str | None] = mapped_column(String(200))
     first_article: Mapped[str | None] = mapped_column(String(200))
     first_landing_page: Mapped[str | None] = mapped_column(String(200))
-    # Unanswered contact attempts (no answer, voicemail) logged before the first one that
-    # reached the person; None until someone is reached (migration 0007_report_facts).
+    # Unanswered contact attempts (no answer, voicemail, wrong number; a message sent or
+    # bounced) logged before the first one that reached the person (a call answered, a message
+    # replied to); None until someone is reached (migration 0007_report_facts).
     attempts_before_reach: Mapped[int | None] = mapped_column(Integer)
 
     owner = relationship("StaffUser", lazy="raise_on_sql", foreign_keys=[owner_id])
@@ -183,6 +186,18 @@ class Lead(Base):
             "erased_at",
             sqlite_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
             postgresql_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
+        ),
+        # Migration 0022_coordinators_day: each owner's new leads (and nobody's) in the order
+        # they wrote, for Today's lists, whatever the rest of the new leads hold. Small: only
+        # leads still new are in it. A query must spell status = 'new' as a literal for SQLite
+        # to use it.
+        Index(
+            "ix_leads_new_by_owner",
+            "owner_id",
+            "created_at",
+            "id",
+            sqlite_where=text(NEW_ROWS),
+            postgresql_where=text(NEW_ROWS),
         ),
     )
 

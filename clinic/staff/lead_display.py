@@ -20,6 +20,7 @@ from clinic.logging_setup import redact
 from clinic.models import Lead, StaffUser
 from clinic.models.base import ID_MAX
 from clinic.staff import bp
+from clinic.templating import ago, span, waiting_for
 
 
 def inbox_context(now: datetime | None = None) -> InboxContext:
@@ -59,16 +60,6 @@ def source_paths(leads: Iterable[Lead]) -> dict[str, str]:
     return {source: url_for("staff.leads", source=source, status="all") for source in sources}
 
 
-def span(minutes: float) -> str:
-    """A duration the way people say it: '12 min', '3 h', '4 days'."""
-    minutes = max(int(minutes), 0)
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} days"
-
-
 @bp.app_template_filter("duration")
 def duration(minutes: float | None) -> str:
     """A median or average shown to staff: '35 min', '6 h 51 min', '3 days'."""
@@ -84,10 +75,7 @@ def duration(minutes: float | None) -> str:
 @bp.app_template_filter("age")
 def age(moment: datetime | None, now: datetime | None = None) -> str:
     """'12 min ago' for a stored UTC time."""
-    if moment is None:
-        return ""
-    minutes = ((now or clock.now()) - moment).total_seconds() / 60
-    return "just now" if minutes < 1 else f"{span(minutes)} ago"
+    return ago(moment, now)
 
 
 @bp.app_template_global()
@@ -96,9 +84,10 @@ def waiting(lead: Lead, now: datetime | None = None) -> dict | None:
     past the clinic's speed-to-lead target (CLINIC_SPEED_TARGET_MINUTES)."""
     if lead.first_contacted_at is not None or lead.status not in OPEN_STATUSES:
         return None
-    minutes = ((now or clock.now()) - lead.first_inquiry_at).total_seconds() / 60
+    now = now or clock.now()
+    minutes = (now - lead.first_inquiry_at).total_seconds() / 60
     target = current_app.config["CLINIC_SPEED_TARGET_MINUTES"]
-    return {"text": f"waiting {span(minutes)}", "late": minutes > target}
+    return {"text": waiting_for(lead.first_inquiry_at, now), "late": minutes > target}
 
 
 @bp.app_template_global()
