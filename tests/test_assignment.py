@@ -167,13 +167,29 @@ def test_waiting_leads_are_dealt_out_by_the_admin_button(app, client):
     assert sign_in(client, "admin@clinic.test").status_code == 302
     page = client.get("/staff/automation").get_data(as_text=True)
     assert "<strong>2</strong> open leads are waiting without an owner." in page
-    response = client.post(
+    question = client.post(
         "/staff/automation/assign-waiting", data={"csrf_token": csrf_token_from(page)}
+    ).get_data(as_text=True)
+    # Nothing is dealt before the admin sees who would get how many, and confirms.
+    assert "Assign the 2 leads waiting without an owner?" in question
+    assert "Casey: 2 leads (round-robin)" in question
+    with app.app_context():
+        assert db.session.execute(select(Lead.owner_id)).scalars().all() == [None, None]
+    response = client.post(
+        "/staff/automation/assign-waiting/confirm",
+        data={"csrf_token": csrf_token_from(question), "up_to_id": up_to_id_from(question)},
     )
     assert response.status_code == 302
     with app.app_context():
         owners = db.session.execute(select(Lead.owner_id)).scalars().all()
         assert owners == [casey_id, casey_id]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Dealt out 2 leads that were waiting without an owner." in page
+    assert "Undo this bulk change" in page
+
+
+def up_to_id_from(page: str) -> str:
+    return page.split('name="up_to_id" value="')[1].split('"')[0]
 
 
 def test_admin_saves_a_rule_and_coordinators_are_refused(app, client):

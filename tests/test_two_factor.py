@@ -475,7 +475,7 @@ def test_the_users_page_shows_who_has_it_on(app, client, clock):
     html = client.get("/staff/users").get_data(as_text=True)
     assert ">Two-step sign-in</th>" in html
     rows = re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", html, re.S)
-    assert [("Casey" in row, "<td>On</td>" in row) for row in rows] == [
+    assert [("Casey" in row, "Two-step sign-in: </span>On</td>" in row) for row in rows] == [
         (False, False),
         (True, True),
     ]

@@ -7,18 +7,22 @@ webhook endpoints as ``lead.assigned``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, text, update
 
 from clinic.extensions import db
-from clinic.leads.actions import assign_automatically
+from clinic.leads import bulk
+from clinic.leads.actions import BulkResult, assign_automatically
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import AssignmentCursor, AssignmentRule, Lead, LeadEvent, StaffUser, utcnow
 from clinic.models.automation import assignment_rule_members
 
 EVERYONE = "everyone"
+# Leads one press of "Assign them now" deals out, oldest first.
+DEAL_LIMIT = 500
 
 
 class AssignmentError(ValueError):
@@ -102,13 +106,21 @@ def next_in_turn(pool: str, people: list[Person]) -> Person:
     _lock_pool(pool)
     connection = db.session.connection()
     last = connection.execute(_CURSOR, {"pool_name": pool}).scalar() or 0
-    ordered = sorted(people, key=lambda person: person.id)
-    chosen = next((person for person in ordered if person.id > last), ordered[0])
+    chosen = _after(last, people)
     moved = {"pool_name": pool, "staff_id": chosen.id, "moved_at": utcnow()}
     if connection.execute(_MOVE_CURSOR, moved).rowcount == 0:
         values = {"pool": pool, "last_staff_user_id": chosen.id, "updated_at": moved["moved_at"]}
         connection.execute(_NEW_CURSOR, values)
     return chosen
+
+
+def _after(last_id: int, people: list[Person]) -> Person:
+    ordered = sorted(people, key=lambda person: person.id)
+    return next((person for person in ordered if person.id > last_id), ordered[0])
+
+
+def _how(pool: str, condition_slug: str) -> str:
+    return "round-robin" if pool == EVERYONE else f"rule for {condition_slug}"
 
 
 @dataclass(frozen=True)
@@ -129,8 +141,7 @@ def take_turn(condition_slug: str) -> Turn | None:
     pool, people = pool_for(condition_slug)
     if not people:
         return None
-    how = "round-robin" if pool == EVERYONE else f"rule for {condition_slug}"
-    return Turn(next_in_turn(pool, people), how)
+    return Turn(next_in_turn(pool, people), _how(pool, condition_slug))
 
 
 def _keeps_owner(lead: Lead) -> bool:
@@ -160,21 +171,97 @@ def assign_new_lead(
     )
 
 
-def assign_waiting_leads(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Deal out open leads nobody owns (written before anyone could take them); returns how many."""
-    now = now or utcnow()
-    waiting = db.session.execute(
-        select(Lead)
-        .where(
-            Lead.owner_id.is_(None),
-            Lead.status.in_(OPEN_STATUSES),
-            Lead.merged_into_id.is_(None),
-            Lead.erased_at.is_(None),
-        )
+# An open lead nobody owns (written before anyone could take it, or unassigned since).
+_WAITING = (
+    Lead.owner_id.is_(None),
+    Lead.status.in_(OPEN_STATUSES),
+    Lead.merged_into_id.is_(None),
+    Lead.erased_at.is_(None),
+)
+
+
+@dataclass(frozen=True)
+class Share:
+    """How many waiting leads one person would get, and by which pool."""
+
+    name: str
+    how: str
+    leads: int
+
+
+@dataclass(frozen=True)
+class DealPlan:
+    """What "Assign them now" would do: the leads it would deal (the oldest ``DEAL_LIMIT``),
+    the newest of them (so the confirmed press deals no lead that arrived after the question),
+    and each person's share."""
+
+    leads: int
+    newest_id: int | None
+    shares: list[Share]
+
+
+def plan_dealing(*, limit: int = DEAL_LIMIT) -> DealPlan:
+    """Who would get each waiting lead if they were dealt out now; changes nothing (no pool's
+    turn moves)."""
+    rows = db.session.execute(
+        select(Lead.id, Lead.condition_slug)
+        .where(*_WAITING)
         .order_by(Lead.created_at, Lead.id)
         .limit(limit)
-    ).scalars()
-    return sum(1 for lead in waiting if assign_new_lead(lead, False, now=now) is not None)
+    ).all()
+    connection = db.session.connection()
+    pools: dict[str, tuple[str, list[Person]]] = {}
+    turns: dict[str, int] = {}
+    shares: Counter[tuple[str, str]] = Counter()
+    for _, condition_slug in rows:
+        if condition_slug not in pools:
+            pools[condition_slug] = pool_for(condition_slug)
+        pool, people = pools[condition_slug]
+        if not people:
+            continue  # nobody active at all: the lead would stay waiting
+        if pool not in turns:
+            turns[pool] = connection.execute(_CURSOR, {"pool_name": pool}).scalar() or 0
+        person = _after(turns[pool], people)
+        turns[pool] = person.id
+        shares[(person.name, _how(pool, condition_slug))] += 1
+    ordered = sorted(shares.items(), key=lambda item: (item[0][1] != "round-robin", item[0]))
+    return DealPlan(
+        leads=len(rows),
+        newest_id=max((row.id for row in rows), default=None),
+        shares=[Share(name, how, count) for (name, how), count in ordered],
+    )
+
+
+def assign_waiting_leads(
+    actor: StaffUser,
+    *,
+    up_to_id: int | None = None,
+    now: datetime | None = None,
+    limit: int = DEAL_LIMIT,
+) -> bulk.BulkOutcome:
+    """Deal out the oldest waiting leads (none newer than ``up_to_id``) as their own new leads
+    would be; kept as ``actor``'s bulk change, so it can be undone."""
+    now = now or utcnow()
+    oldest = select(Lead.id).where(*_WAITING)
+    if up_to_id is not None:
+        oldest = oldest.where(Lead.id <= up_to_id)
+    ids = db.session.execute(oldest.order_by(Lead.created_at, Lead.id).limit(limit)).scalars()
+    # Locked in id order like every bulk change (no two wait on each other in a ring), and
+    # still waiting once locked; then dealt oldest first.
+    locked = select(Lead).where(Lead.id.in_(list(ids)), *_WAITING).order_by(Lead.id)
+    waiting = sorted(
+        db.session.execute(locked.with_for_update()).scalars(),
+        key=lambda lead: (lead.created_at, lead.id),
+    )
+    before = [bulk.state_of(lead) for lead in waiting]
+    for lead in waiting:
+        assign_new_lead(lead, False, now=now)
+    dealt = bulk.changes(waiting, before)
+    summary = f"Dealt out {bulk.leads_word(len(dealt))} that were waiting without an owner"
+    result = BulkResult(changed=len(dealt), unchanged=len(waiting) - len(dealt))
+    return bulk.BulkOutcome(
+        bulk.record_change("auto_assign", actor, summary, dealt, now=now), result
+    )
 
 
 def save_rule(condition_slug: str, member_ids: list[int], *, active: bool = True) -> AssignmentRule:

@@ -25,7 +25,7 @@ def _acting_admin() -> StaffUser:
 @bp.get("/users")
 @admin_required
 def users():
-    return render_template("staff/users.html", users=accounts.list_users())
+    return render_template("staff/users.html", users=accounts.list_users(), button_form=EmptyForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -68,8 +68,9 @@ def user_detail(user_id: int):
     )
 
 
-def _apply(user_id: int, change, success: str):
-    """Run one account change for the admin, then show the account again with what happened."""
+def _apply(user_id: int, change, success: str, *, back: str | None = None):
+    """Run one account change for the admin, then show the account (or ``back``) again with
+    what happened; ``success`` may name the person's {name} and {email}."""
     try:
         with write_transaction():
             user = _staff_user_or_404(user_id)
@@ -77,13 +78,13 @@ def _apply(user_id: int, change, success: str):
     except accounts.AccountError as error:
         flash(str(error), "error")
     else:
-        flash(success.format(name=user.name), "success")
+        flash(success.format(name=user.name, email=user.email), "success")
         if user.id == current_user.id:
-            return _after_changing_yourself(user)
-    return redirect(url_for("staff.user_detail", user_id=user_id))
+            return _after_changing_yourself(user, back)
+    return redirect(back or url_for("staff.user_detail", user_id=user_id))
 
 
-def _after_changing_yourself(user: StaffUser):
+def _after_changing_yourself(user: StaffUser, back: str | None = None):
     """An admin who stepped down lands on a page they may still see, not on a 403."""
     if not user.active:
         logout_user()
@@ -91,7 +92,7 @@ def _after_changing_yourself(user: StaffUser):
     login_user(user)  # the session token may have been rotated; keep this browser signed in
     if not user.is_admin:
         return redirect(url_for("staff.home"))
-    return redirect(url_for("staff.user_detail", user_id=user.id))
+    return redirect(back or url_for("staff.user_detail", user_id=user.id))
 
 
 @bp.post("/users/<id:user_id>/role")
@@ -145,14 +146,18 @@ def user_unlock(user_id: int):
 @bp.post("/users/<id:user_id>/send-reset-link")
 @admin_required
 def user_send_reset_link(user_id: int):
-    """The same emailed link as "Forgot your password?"; the admin never learns the password."""
+    """The same emailed link as "Forgot your password?"; the admin never learns the password.
+    Sent from the list of accounts or from the person's page, and back to where it was sent."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     by = _acting_admin()
+    back = url_for("staff.users") if request.form.get("from") == "users" else None
     return _apply(
         user_id,
         lambda user: password_reset.send_link(user, now=clock.now(), by=by),
-        "A password-reset link is on its way to {name}; it works once, within 30 minutes.",
+        "A password-reset link is on its way to {name} at {email}; it works once, within "
+        "30 minutes, and nobody else sees the new password.",
+        back=back,
     )
 
 

@@ -48,6 +48,8 @@ ACTION_LABELS = {
     "leads_listed": "Lead list viewed",
     "lead_viewed": "Lead record viewed",
     "lead_changed": "Lead changed",
+    "bulk_changed": "Bulk change made (leads counted)",
+    "bulk_undone": "Bulk change undone (leads counted)",
     "lead_merged": "Leads merged",
     "possible_duplicate_dismissed": "Marked not the same person",
     "lead_erased": "Lead erased",

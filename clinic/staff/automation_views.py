@@ -7,16 +7,19 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from clinic import audit
+from clinic import audit, clock
 from clinic.automation import assignment, reply_templates, webhooks
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.leads import conditions
+from clinic.leads.bulk import leads_word
 from clinic.leads.pipeline import OPEN_STATUSES
 from clinic.models import AssignmentRule, Lead, ReplyTemplate, StaffUser, WebhookEndpoint
 from clinic.staff import bp
 from clinic.staff.auth import admin_required
 from clinic.staff.automation_forms import ReplyTemplateForm, RuleForm, WebhookForm
+from clinic.staff.bulk_forms import WaitingLeadsForm
+from clinic.staff.bulk_views import UNDO_MINUTES, Confirmation, offer_undo, render_confirmation
 from clinic.staff.forms import EmptyForm
 
 
@@ -93,14 +96,68 @@ def automation_rule_delete(rule_id: int):
     return redirect(url_for("staff.automation"))
 
 
+def _dealing_confirmation(plan: assignment.DealPlan, form: WaitingLeadsForm) -> Confirmation:
+    waiting = _waiting_count()
+    count = leads_word(plan.leads)
+    if waiting > plan.leads:
+        question = (
+            f"Assign the {plan.leads} oldest of the {waiting} leads waiting without an owner?"
+        )
+    else:
+        question = f"Assign the {count} waiting without an owner?"
+    facts = [
+        "They are dealt as new leads are, oldest first; each shows on its timeline as assigned "
+        "by the system:"
+    ]
+    breakdown = [f"{share.name}: {leads_word(share.leads)} ({share.how})" for share in plan.shares]
+    facts.append(
+        f"For {UNDO_MINUTES} minutes afterwards you can undo it: the leads nobody has worked on "
+        "since go back to waiting."
+    )
+    return Confirmation(
+        question=question,
+        facts=facts,
+        button=f"Assign {count}",
+        action=url_for("staff.automation_assign_waiting_confirm"),
+        cancel=url_for("staff.automation"),
+        hidden=[(form.up_to_id.name, str(plan.newest_id))],
+        breakdown=breakdown,
+    )
+
+
 @bp.post("/automation/assign-waiting")
 @admin_required
 def automation_assign_waiting():
-    if EmptyForm().validate_on_submit():
-        with write_transaction():
-            count = assignment.assign_waiting_leads()
-            audit.record("automation_changed", detail=f"assigned {count} waiting leads")
-        flash(f"{count} waiting leads assigned.", "success")
+    """Who would get the waiting leads, for the admin to confirm; nothing changes yet."""
+    form = WaitingLeadsForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("staff.automation"))
+    plan = assignment.plan_dealing()
+    if not plan.leads:
+        flash("No lead is waiting without an owner.", "info")
+        return redirect(url_for("staff.automation"))
+    return render_confirmation(_dealing_confirmation(plan, form), form)
+
+
+@bp.post("/automation/assign-waiting/confirm")
+@admin_required
+def automation_assign_waiting_confirm():
+    form = WaitingLeadsForm()
+    if not form.validate_on_submit():
+        flash("The confirmation had expired: nothing was assigned. Please try again.", "error")
+        return redirect(url_for("staff.automation"))
+    actor = current_user._get_current_object()
+    with write_transaction():
+        outcome = assignment.assign_waiting_leads(
+            actor, up_to_id=form.up_to_id.data, now=clock.now()
+        )
+        if outcome.action is not None:
+            detail = f"assigned {outcome.action.lead_count} waiting leads"
+            audit.record("automation_changed", detail=detail)
+    if outcome.action is None:
+        flash("No lead was waiting any more: nothing was assigned.", "info")
+    else:
+        offer_undo(outcome.action, f"{outcome.action.summary}.", None)
     return redirect(url_for("staff.automation"))
 
 

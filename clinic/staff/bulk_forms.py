@@ -1,17 +1,24 @@
-"""The inbox's bulk changes: assign the ticked leads, or move them to another stage."""
+"""Bulk changes: the inbox's (assign the ticked leads, or move them to another stage), dealing
+out the leads waiting without an owner, and undoing the last of them."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import ValidationError
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from clinic.leads.pipeline import LOST_REASONS, STATUS_LABELS
+from clinic.models.base import ID_MAX
 from clinic.staff.lead_forms import NO_REASON, LostReasonMixin
 
 
 class BulkForm(LostReasonMixin, FlaskForm):
-    """Change the leads ticked in the inbox: assign them, or move them to another stage."""
+    """Change the leads ticked in the inbox: assign them, or move them to another stage.
+
+    Sent twice: from the inbox, to see what would happen, then from the confirmation page,
+    which sends the same fields back (hidden) with the leads that would change.
+    """
 
     lead_ids = SelectMultipleField("Leads", coerce=int, validate_choice=False)
     owner = SelectField("Assign to", default="")
@@ -40,3 +47,18 @@ class BulkForm(LostReasonMixin, FlaskForm):
     def validate_lost_reason(self, field):
         if self.change_status.data:
             super().validate_lost_reason(field)
+
+
+class WaitingLeadsForm(FlaskForm):
+    """“Assign them now” on the automation page, and its confirmation: ``up_to_id`` is the
+    newest lead the confirmation page counted, so no lead written since is dealt unseen."""
+
+    up_to_id = IntegerField(
+        widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=ID_MAX)]
+    )
+
+
+class UndoForm(FlaskForm):
+    """The Undo button of the last bulk change; ``back`` is the inbox view it was made from."""
+
+    back = HiddenField()

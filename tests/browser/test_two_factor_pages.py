@@ -68,4 +68,4 @@ def test_setting_up_and_signing_in_with_a_code(open_page, staff):
     check_page(page, "two-factor-code")
     page.get_by_label("Sign-in code").fill(secret.at(now + 30))
     page.get_by_label("Sign-in code").press("Enter")
-    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()

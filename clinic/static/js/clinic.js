@@ -154,3 +154,66 @@
     start();
   }
 })();
+
+/* === admin-bulk: the inbox's bulk bar, sticky and counting once a lead is ticked === */
+(function () {
+  "use strict";
+
+  // Without this the bar simply sits above the list. With it, ticking a lead pins the bar to
+  // the top of the window with "N selected" (on a phone it is folded until then), and the
+  // lost reason shows only when it applies.
+  function enhanceBulkBar() {
+    var bar = document.querySelector("fieldset.bulk-actions");
+    if (!bar) {
+      return;
+    }
+    var count = bar.querySelector("[data-bulk-count]");
+    var status = document.getElementById("bulk-status");
+    var reason = document.getElementById("bulk-lost_reason");
+    var reasonField = reason && reason.closest(".field");
+
+    function ticked() {
+      return document.querySelectorAll("input[name='bulk-lead_ids']:checked").length;
+    }
+    function refresh(keepPlace) {
+      var number = ticked();
+      var before = bar.offsetHeight;
+      bar.classList.toggle("bulk-actions--sticky", number > 0);
+      bar.classList.toggle("bulk-actions--idle", number === 0);
+      if (count) {
+        count.textContent = number ? "(" + number + " selected)" : "";
+      }
+      // The bar sits above the rows: when it grows or shrinks, scroll by as much, so the box
+      // just ticked stays under the finger instead of moving away from the next tap.
+      var grown = bar.offsetHeight - before;
+      if (grown && keepPlace) {
+        window.scrollBy(0, grown);
+      }
+    }
+    function showReason() {
+      if (reasonField && status) {
+        reasonField.hidden = status.value !== "lost" && !reasonField.classList.contains("field--invalid");
+      }
+    }
+    // Delegated: "select all" sets the boxes without a change event of their own, then sends
+    // one itself, which arrives here after the boxes are set.
+    document.addEventListener("change", function (event) {
+      var box = event.target;
+      if (box && (box.name === "bulk-lead_ids" || (box.classList && box.classList.contains("select-all")))) {
+        refresh(true);
+      }
+    });
+    if (status) {
+      status.addEventListener("change", showReason);
+    }
+    refresh(false);
+    showReason();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", enhanceBulkBar);
+  } else {
+    enhanceBulkBar();
+  }
+})();
+/* === end admin-bulk === */
