@@ -7,21 +7,25 @@ Seeds the database with `flask demo seed` once (SQLite: bench/data/clinic-<N>.db
 the `clinic_bench` database) and reuses it while it holds exactly N leads; `--fresh` seeds
 again. Starts gunicorn (2 sync workers) on a free port, signs in as a demo coordinator, warms
 every page up, then requests each page --repeat times in rounds and prints median and p95.
-The export runs on a fresh single-worker gunicorn, so the worker's peak RSS (VmHWM) is the
-export's. The intake comparison runs the clinic and bench/baseline_app.py on a fresh empty
-database each. Times are measured by the client over loopback (see bench/server.py).
+Each export (CSV, then Excel) runs on a fresh single-worker gunicorn, so the worker's peak RSS
+(VmHWM) is the export's; the file is then checked against the export's audit row. The intake
+comparison runs the clinic and bench/baseline_app.py on a fresh empty database each. Times
+are measured by the client over loopback (see bench/server.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import http.client
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +44,8 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 # Each engineer sharing a PostgreSQL server names a database of their own.
 BENCH_DATABASE = os.environ.get("BENCH_POSTGRES_DATABASE", "clinic_bench")
 INTAKE_DATABASE = f"{BENCH_DATABASE}_intake"
+# A time as the CSV writes it: clinic local time with its UTC offset.
+LOCAL_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d")
 
 
 def flask(url: str, *args: str, show: bool = False) -> None:
@@ -154,31 +160,96 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def time_export(url: str) -> dict[str, float]:
-    """Stream the CSV of every lead from a fresh one-worker gunicorn; count rows as they come."""
-    with Server(environment(url), workers=1, timeout=600) as server:
-        cookie = sign_in(server.port, COORDINATOR_EMAIL, BENCH_PASSWORD)
-        worker = server.worker_pids()[0]
-        before = peak_rss_mb(worker)
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
-        started = time.perf_counter()
-        connection.request("GET", "/staff/leads/export.csv?status=all", headers={"Cookie": cookie})
-        response = connection.getresponse()
-        first = response.read(1)
-        first_byte = time.perf_counter() - started
-        lines, previous = 0, first
-        while chunk := response.read(1 << 16):
-            # A row ends with CRLF; a chunk may split one between its CR and its LF.
-            lines += chunk.count(b"\r\n") + (previous.endswith(b"\r") and chunk[:1] == b"\n")
-            previous = chunk
-        seconds = time.perf_counter() - started
-        connection.close()
-        if response.status != 200:
-            raise SystemExit(f"export answered HTTP {response.status}")
-        peak = peak_rss_mb(worker)
-    rows = lines - 1  # the header
+def time_export(url: str, file_type: str) -> dict[str, float]:
+    """Download every lead as ``file_type`` (csv or xlsx) from a fresh one-worker gunicorn into a
+    temporary file, then check the file: as many leads as the audit row says, the headings, and
+    a first row in the clinic's words and types."""
+    with tempfile.TemporaryDirectory(prefix="clinic-bench-export-") as folder:
+        path = Path(folder) / f"leads.{file_type}"
+        with Server(environment(url), workers=1, timeout=600) as server:
+            cookie = sign_in(server.port, COORDINATOR_EMAIL, BENCH_PASSWORD)
+            worker = server.worker_pids()[0]
+            before = peak_rss_mb(worker)
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+            started = time.perf_counter()
+            connection.request("GET", f"/staff/leads/export.{file_type}?status=all",
+                               headers={"Cookie": cookie})  # fmt: skip
+            response = connection.getresponse()
+            with path.open("wb") as file:
+                file.write(response.read(1))
+                first_byte = time.perf_counter() - started
+                while chunk := response.read(1 << 16):
+                    file.write(chunk)
+            seconds = time.perf_counter() - started
+            connection.close()
+            if response.status != 200:
+                raise SystemExit(f"export answered HTTP {response.status}")
+            peak = peak_rss_mb(worker)
+        expected = exported_rows(url)
+        rows = (check_csv if file_type == "csv" else check_xlsx)(path)
+        if rows != expected:
+            raise SystemExit(f"the {file_type} export holds {rows:,} leads, not {expected:,}")
     return {"rows": rows, "seconds": seconds, "rate": rows / seconds,
             "first_byte": first_byte, "peak_mb": peak, "idle_mb": before}  # fmt: skip
+
+
+def exported_rows(url: str) -> int:
+    """The leads the last export wrote, as its audit row says (counted before the first row)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            detail = connection.execute(text(
+                "SELECT detail FROM audit_entries WHERE action = 'leads_exported' "
+                "ORDER BY id DESC LIMIT 1"
+            )).scalar_one()  # fmt: skip
+    finally:
+        engine.dispose()
+    return int(detail.split(";")[0].removeprefix("rows="))
+
+
+def check_csv(path: Path) -> int:
+    """The CSV's lead count, once its headings and first row read as a person expects."""
+    from clinic.leads.export import SHEET_HEADINGS
+
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        reader = csv.reader(file)
+        if tuple(next(reader)) != SHEET_HEADINGS:
+            raise SystemExit("the CSV's headings are not the export's")
+        rows = 0
+        for row in reader:
+            if rows == 0 and not (row[0].isdigit() and LOCAL_TIME.fullmatch(row[1])):
+                raise SystemExit(f"the CSV's first row is not in the clinic's words: {row[:6]}")
+            rows += 1
+    return rows
+
+
+def check_xlsx(path: Path) -> int:
+    """The workbook's lead count over its lead sheets, once each sheet's headings and the first
+    lead's id (a number) and received time (a date number with a date format) are right."""
+    from xml.etree.ElementTree import iterparse
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as workbook:
+        sheets = sorted((name for name in workbook.namelist()
+                         if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)),
+                        key=lambda name: int(re.sub(r"\D", "", name)))  # fmt: skip
+        rows = 0
+        for name in sheets[1:]:  # the first sheet is About
+            with workbook.open(name) as sheet:
+                for _, element in iterparse(sheet):
+                    if element.tag != f"{main}row":
+                        continue
+                    lead_id, received = list(element)[:2]
+                    if element.get("r") == "1":
+                        if lead_id.findtext(f"{main}is/{main}t") != "Lead ID":
+                            raise SystemExit(f"{name} does not start with the export's headings")
+                    elif rows == 0 and (lead_id.get("t") or received.get("t")
+                                        or received.get("s") is None):  # fmt: skip
+                        raise SystemExit("the first lead's id or received time is not a number")
+                    else:
+                        rows += 1
+                    element.clear()
+    return rows
 
 
 def prepare_intake(url: str) -> None:
@@ -261,10 +332,16 @@ def main() -> None:
             print(f"| {page.title} | ≤ {page.target_ms:.0f} ms | {median:.1f} ms | "
                   f"{percentile(values, 0.95):.1f} ms | {verdict} |")  # fmt: skip
     if "export" not in args.skip:
-        export = time_export(url)
-        print(f"\nexport: {export['rows']:,} rows in {export['seconds']:.1f} s = "
+        export = time_export(url, "csv")
+        print(f"\nexport (CSV): {export['rows']:,} rows in {export['seconds']:.1f} s = "
               f"{export['rate']:,.0f} rows/s; first byte after {export['first_byte'] * 1000:.0f} "
               f"ms; worker peak RSS {export['peak_mb']:.0f} MB "
+              f"({export['idle_mb']:.0f} MB before)")  # fmt: skip
+        # A workbook is a zip finished only when its last row is written, so its first byte
+        # comes at the end: the rate counts from the request to the last byte.
+        export = time_export(url, "xlsx")
+        print(f"export (Excel): {export['rows']:,} rows in {export['seconds']:.1f} s = "
+              f"{export['rate']:,.0f} rows/s; worker peak RSS {export['peak_mb']:.0f} MB "
               f"({export['idle_mb']:.0f} MB before)")  # fmt: skip
     if "intake" not in args.skip:
         results = time_intake(args.db, args.intake_seconds, args.intake_bounds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
@@ -10,7 +11,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from clinic.content.loader import ContentError, sync_content
-from clinic.leads.export import csv_lines, export_records, jsonl_lines
+from clinic.leads.export import csv_lines, export_records, jsonl_lines, sheet_rows
+from clinic.leads.export_xlsx import workbook_file, write_workbook
 
 content_cli = AppGroup("content", help="Educational pages.")
 leads_cli = AppGroup("leads", help="Leads: export and retention.")
@@ -31,14 +33,43 @@ def content_sync() -> None:
 
 
 @leads_cli.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv")
-def leads_export(fmt: str) -> None:
-    """Write every lead to standard output, one row (csv) or object (jsonl) per lead."""
-    lines = csv_lines(export_records()) if fmt == "csv" else jsonl_lines(export_records())
-    out = sys.stdout
-    for line in lines:
-        out.write(line)
-    out.flush()
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "jsonl"]), default="csv")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    help="File to write (default: standard output).",
+)
+def leads_export(fmt: str, output: str) -> None:
+    """Write every lead: for people as CSV or an Excel workbook (names, labels, clinic local
+    times, ids in their own columns), or for scripts as JSON lines (codes, UTC times)."""
+    if fmt == "xlsx":
+        _export_workbook(output)
+        return
+    lines = csv_lines(sheet_rows()) if fmt == "csv" else jsonl_lines(export_records())
+    # On a POSIX system text files keep the CSV's CRLF row ends as they are.
+    with click.open_file(output, "w", encoding="utf-8") as out:
+        for line in lines:
+            out.write(line)
+        out.flush()
+
+
+def _export_workbook(output: str) -> None:
+    about = {"exported_by": "flask leads export", "selection": "Every lead"}
+    if output != "-":
+        summary = write_workbook(sheet_rows(), output, **about)
+    else:
+        file, summary = workbook_file(sheet_rows(), **about)
+        with file:
+            shutil.copyfileobj(file, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    if len(summary.sheets) > 1:
+        click.echo(
+            f"{summary.rows:,} leads: more than an Excel sheet holds, so they continue on "
+            f"{', '.join(summary.sheets[1:])}.",
+            err=True,
+        )
 
 
 @leads_cli.command("purge")

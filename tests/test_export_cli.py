@@ -1,10 +1,13 @@
-"""`flask leads export`: one row per lead, exact JSON, formula-safe CSV."""
+"""`flask leads export`: one row per lead, exact JSON for scripts, and for people the inbox's
+CSV and Excel export (names, labels, clinic local times), formula-safe."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+import zipfile
 
 
 def test_jsonl_export_is_exact_and_one_object_per_lead(runner, submit_inquiry):
@@ -56,8 +59,31 @@ def test_csv_export_neutralises_formulas(runner, submit_inquiry):
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert len(rows) == 4
     for row in rows:
-        assert row["message"].startswith("'")
-        assert "HYPERLINK" in row["message"]
+        assert row["Latest message"].startswith("'")
+        assert "HYPERLINK" in row["Latest message"]
+
+
+def test_csv_export_is_the_inbox_export_for_people(runner, submit_inquiry):
+    submit_inquiry("/conditions/lupus?utm_source=news&utm_campaign=nov")
+    result = runner.invoke(args=["leads", "export"])
+    assert result.exit_code == 0
+    [row] = csv.DictReader(io.StringIO(result.output))
+    assert (row["Name"], row["Status"], row["Condition"]) == ("Zoë Núñez", "New", "Lupus")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d -0[45]:00", row["Received"])
+    assert (row["UTM source"], row["UTM campaign"]) == ("news", "nov")
+    assert row["Lead ID"].isdigit() and row["Owner"] == row["Owner ID"] == ""
+
+
+def test_xlsx_export_to_a_file_and_to_standard_output(runner, submit_inquiry, tmp_path):
+    submit_inquiry(name="Ola Nordmann", email="ola@example.no", phone="", preferred_contact="email")
+    path = tmp_path / "leads.xlsx"
+    result = runner.invoke(args=["leads", "export", "--format", "xlsx", "--output", str(path)])
+    assert result.exit_code == 0, result.output
+    piped = runner.invoke(args=["leads", "export", "--format", "xlsx"])
+    assert piped.exit_code == 0
+    for data in (path.read_bytes(), piped.stdout_bytes):
+        sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet2.xml").decode()
+        assert "<t>Ola Nordmann</t>" in sheet and "<t>Lead ID</t>" in sheet
 
 
 def test_every_dangerous_prefix_is_neutralised():

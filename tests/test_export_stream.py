@@ -1,13 +1,19 @@
 """The export's streaming at scale: rows in order, a connection still usable when the reading
-stops part-way, the row count before the first byte."""
+stops part-way, the row count before the first byte; and clinic local times worked out per hour
+that agree with zoneinfo at every instant, across daylight-saving changes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.leads import export
-from clinic.leads.export import csv_lines, export_records
+from clinic.leads.export import csv_lines, export_records, sheet_rows
+from clinic.leads.export_times import LocalTimes
 from tests.lead_helpers import make_lead, signed_in
 
 
@@ -24,8 +30,8 @@ def test_csv_comes_in_chunks_with_the_header_first(app, ctx, monkeypatch):
     monkeypatch.setattr(export, "CHUNK_ROWS", 4)
     for n in range(10):
         make_lead(f"Person {n}")
-    chunks = list(csv_lines(export_records()))
-    assert chunks[0] == ",".join(export.EXPORT_FIELDS) + "\r\n"
+    chunks = list(csv_lines(sheet_rows()))
+    assert chunks[0] == ",".join(export.SHEET_HEADINGS) + "\r\n"
     assert [chunk.count("\r\n") for chunk in chunks[1:]] == [4, 4, 2]
 
 
@@ -64,3 +70,25 @@ def test_dates_and_times_are_written_as_isoformat_writes_them(app, ctx):
     assert rows[second.id][created] == fraction.isoformat() == "2024-03-05T14:07:09.120000+00:00"
     assert rows[second.id][contacted] == fraction.isoformat()
     assert rows[second.id][follow_up] is None
+
+
+@pytest.mark.parametrize(
+    ("zone", "around"),
+    [
+        ("America/New_York", datetime(2026, 3, 8, 7, tzinfo=UTC)),  # 02:00 EST → 03:00 EDT
+        ("America/New_York", datetime(2026, 11, 1, 6, tzinfo=UTC)),  # 02:00 EDT → 01:00 EST
+        ("Australia/Lord_Howe", datetime(2026, 4, 4, 15, tzinfo=UTC)),  # changes half an hour
+        ("Asia/Kolkata", datetime(2026, 12, 7, tzinfo=UTC)),  # +05:30 all year
+        ("Europe/London", datetime(2026, 10, 25, 1, tzinfo=UTC)),  # +01:00 → +00:00
+    ],
+)
+def test_local_times_agree_with_zoneinfo_at_every_instant(zone, around):
+    times = LocalTimes(ZoneInfo(zone))
+    start = int(around.timestamp()) - 2 * 86400
+    for instant in range(start, start + 4 * 86400, 7 * 60 + 13):
+        local = datetime.fromtimestamp(instant, UTC).astimezone(ZoneInfo(zone))
+        offset = local.strftime("%z")
+        expected = f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+        assert times.text(instant) == expected, instant
+        days = (local.replace(tzinfo=None) - datetime(1899, 12, 30)) / timedelta(days=1)
+        assert times.excel(instant) == pytest.approx(days, abs=1e-9), instant

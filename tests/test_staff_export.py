@@ -1,23 +1,24 @@
-"""The inbox's CSV export: same filters as the inbox, streamed, safe to open in a spreadsheet,
-written in the audit log with its filters and row count, and only for the people an admin has
-allowed to export patients' details."""
+"""The inbox's CSV export: same filters as the inbox, streamed, in words a person reads (names,
+labels, clinic local times, ids in their own columns), safe to open in a spreadsheet, written in
+the audit log with its filters and row count, and only for the people an admin has allowed to
+export patients' details."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from clinic.extensions import db
 from clinic.leads.erasure import erase_lead
-from clinic.leads.export import EXPORT_FIELDS
+from clinic.leads.export import SHEET_HEADINGS
 from clinic.models import StaffUser
 from tests.lead_helpers import audit_rows, make_lead, signed_in
 from tests.staff_helpers import csrf_token_for, make_staff, sign_in
 
-EXPORT_BUTTON = "Export these leads (CSV)"
+EXPORT_BUTTON = "Export these leads as </span>CSV</a>"
 
 
 @pytest.fixture
@@ -36,7 +37,9 @@ def export(client, query: str = "") -> tuple[str, list[dict]]:
     assert response.is_streamed
     assert response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="leads-')
+    assert response.headers["Content-Disposition"].endswith('.csv"')
     body = response.get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
     return body, rows
@@ -50,11 +53,47 @@ def test_export_is_excel_friendly_and_neutralises_formulas(app, client, casey):
             email="plain@example.com",
         )
     body, rows = export(client)
-    assert body.startswith("\ufeff" + ",".join(EXPORT_FIELDS) + "\r\n")
+    assert body.startswith("\ufeff" + ",".join(SHEET_HEADINGS) + "\r\n")
     [row] = rows
-    assert row["name"] == '\'=HYPERLINK("http://evil.example","click")'
-    assert row["message"] == "'+1 stem cells?\n@home -5"
-    assert row["email"] == "plain@example.com"
+    assert row["Name"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert row["Latest message"] == "'+1 stem cells?\n@home -5"
+    assert row["Email"] == "plain@example.com"
+
+
+def test_export_uses_names_labels_and_clinic_local_times(app, client, casey):
+    """What a coordinator sees on screen: the owner's name, the stage and condition in words,
+    times in the clinic's zone with their offset; the ids stay, in columns of their own."""
+    with app.app_context():
+        owner = make_staff("dana@clinic.test", name="Dana Owner")
+        winter = datetime(2026, 12, 7, 14, 14, 59, 900000, tzinfo=UTC)  # 09:14 in New York
+        summer = datetime(2026, 7, 1, 13, 5, tzinfo=UTC)  # 09:05, daylight-saving time
+        booked = make_lead(
+            "Ola Booked",
+            phone="(212) 555-0142",
+            at=winter,
+            status="consult_booked",
+            owner_id=owner.id,
+            first_contacted_at=summer,
+            follow_up_on=date(2026, 12, 9),
+            follow_up_time=time(10, 30),
+            attempts=2,
+        )
+        lost = make_lead("Lou Lost", at=summer, status="lost", lost_reason="cost")
+        lead_ids, owner_id = (booked.id, lost.id), owner.id
+    _, rows = export(client, "?status=all&sort=oldest")
+    assert [row["Name"] for row in rows] == ["Lou Lost", "Ola Booked"]
+    lou, ola = rows
+    assert [int(row["Lead ID"]) for row in (ola, lou)] == list(lead_ids)
+    assert ola["Received"] == "2026-12-07 09:14 -05:00"
+    assert ola["First contacted"] == lou["Received"] == "2026-07-01 09:05 -04:00"
+    assert (ola["Status"], ola["Condition"], ola["Lost reason"]) == ("Consult booked", "Lupus", "")
+    assert (lou["Status"], lou["Lost reason"], lou["First contacted"]) == ("Lost", "Cost", "")
+    assert (ola["Owner"], ola["Owner ID"]) == ("Dana Owner", str(owner_id))
+    assert (lou["Owner"], lou["Owner ID"]) == ("", "")
+    assert (ola["Follow-up date"], ola["Follow-up time"]) == ("2026-12-09", "10:30")
+    assert (ola["Contact attempts"], ola["Inquiries"]) == ("2", "1")
+    assert ola["Phone"] == "'+12125550142"  # a leading + would start a formula
+    assert ola["SMS consent"] == "No"
 
 
 def test_export_honours_the_inbox_filters_and_order(app, client, casey):
@@ -67,27 +106,28 @@ def test_export_honours_the_inbox_filters_and_order(app, client, casey):
         erase_lead(make_lead("Erased Lupus", condition="lupus"), None)
         db.session.commit()
     _, rows = export(client, "?condition=lupus")
-    assert [row["name"] for row in rows] == ["Search Target", "Lupus Newer", "Lupus Older"]
-    assert [int(row["id"]) for row in rows[1:]] == [newer, older]
+    assert [row["Name"] for row in rows] == ["Search Target", "Lupus Newer", "Lupus Older"]
+    assert [int(row["Lead ID"]) for row in rows[1:]] == [newer, older]
     _, rows = export(client, "?condition=lupus&status=all&sort=oldest")
-    assert [row["name"] for row in rows] == [
+    assert [row["Name"] for row in rows] == [
         "Lupus Older",
         "Lupus Newer",
         "Closed Lupus",
         "Search Target",
     ]
     _, rows = export(client, "?q=target%40exa")
-    assert [row["name"] for row in rows] == ["Search Target"]
+    assert [row["Name"] for row in rows] == ["Search Target"]
     _, rows = export(client, "?q=lupus")  # a search looks through closed leads too
-    assert [row["name"] for row in rows] == ["Closed Lupus", "Lupus Newer", "Lupus Older"]
+    assert [row["Name"] for row in rows] == ["Closed Lupus", "Lupus Newer", "Lupus Older"]
 
 
 def test_export_ignores_paging_and_exports_every_matching_lead(app, client, casey):
     with app.app_context():
         for n in range(60):
             make_lead(ago=timedelta(minutes=n))
-    html = client.get("/staff/leads").get_data(as_text=True)
-    assert 'href="/staff/leads/export.csv"' in html
+    html = client.get("/staff/leads?owner=anyone").get_data(as_text=True)
+    assert 'href="/staff/leads/export.csv?owner=anyone"' in html
+    assert 'href="/staff/leads/export.xlsx?owner=anyone"' in html
     _, rows = export(client, "?after=1_1")
     assert len(rows) == 60
 
@@ -102,8 +142,8 @@ def test_export_is_audited_with_filters_and_row_count(app, client, casey):
     with app.app_context():
         first, second = audit_rows("leads_exported")
         assert first.actor_id == casey.id
-        assert first.detail == "rows=3; filters=condition=lupus"
-        assert second.detail == "rows=4; filters=none"
+        assert first.detail == "rows=3; file=csv; filters=condition=lupus"
+        assert second.detail == "rows=4; file=csv; filters=none"
 
 
 def test_export_audit_never_records_the_search_text(app, client, casey):
