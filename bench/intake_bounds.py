@@ -6,9 +6,9 @@ same whatever way inquiries are stored, so serving the clinic with ``record_inqu
 shows the ceiling of every design:
 
 - ``storing_one_row``: the least any design that never loses an inquiry can do before it
-  answers — one narrow row (the validated inquiry as JSON, under its form token's unique key)
-  committed, as a journal whose rows are filed into leads later would. Filing is left out
-  altogether, so this is an upper bound even for such a design.
+  answers — one narrow row (the validated inquiry and its reference as JSON, under its form
+  token's unique key) committed, as a journal whose rows are filed into leads later would.
+  Filing is left out altogether, so this is an upper bound even for such a design.
 - ``storing_nothing``: no database write at all (an answered inquiry would be lost).
 
 Served by gunicorn like the clinic (``bench.intake_bounds:storing_one_row``); benchmark use
@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import intake
+from clinic.leads import intake, references
 
 JOURNAL_SQL = {
     "sqlite": "CREATE TABLE IF NOT EXISTS bench_inquiry_journal (id INTEGER PRIMARY KEY, "
@@ -40,14 +40,16 @@ _JOURNAL_INSERT = text(
 )
 
 
-def store_one_row(data: intake.InquiryData, **_ignored) -> None:
-    payload = json.dumps(asdict(data))
+def store_one_row(data: intake.InquiryData, **_ignored) -> intake.IntakeResult:
+    reference = references.new_reference()
+    payload = json.dumps({**asdict(data), "reference": reference})
     with write_transaction():  # as intake writes: BEGIN IMMEDIATE on SQLite, then commit
         db.session.execute(_JOURNAL_INSERT, {"key": data.idempotency_key, "payload": payload})
+    return intake.IntakeResult(0, 0, created_lead=True, reference=reference)
 
 
-def store_nothing(data: intake.InquiryData, **_ignored) -> None:
-    return None
+def store_nothing(data: intake.InquiryData, **_ignored) -> intake.IntakeResult:
+    return intake.IntakeResult(0, 0, created_lead=True, reference=references.new_reference())
 
 
 def _clinic_storing_with(store):

@@ -36,7 +36,7 @@ def _stored(app) -> tuple[int, int, list[str]]:
 
 
 def test_storing_one_row_writes_the_inquiry_as_one_journal_row(
-    app, submit_inquiry, journal, monkeypatch
+    app, client, submit_inquiry, journal, monkeypatch
 ):
     monkeypatch.setattr(intake, "record_inquiry", intake_bounds.store_one_row)
     assert submit_inquiry().status_code == 303
@@ -45,9 +45,12 @@ def test_storing_one_row_writes_the_inquiry_as_one_journal_row(
     payload = json.loads(rows[0])
     assert (payload["name"], payload["email"]) == ("Zoë Núñez", "zoe.nunez@example.com")
     assert len(payload["idempotency_key"]) == 64
+    # The thanks page shows the reference the journal row holds, as it would a stored one's.
+    assert payload["reference"] in client.get("/inquire/thanks").get_data(as_text=True)
 
 
-def test_storing_nothing_answers_without_writing(app, submit_inquiry, journal, monkeypatch):
+def test_storing_nothing_answers_without_writing(app, client, submit_inquiry, journal, monkeypatch):
     monkeypatch.setattr(intake, "record_inquiry", intake_bounds.store_nothing)
     assert submit_inquiry().status_code == 303
     assert _stored(app) == (0, 0, [])
+    assert client.get("/inquire/thanks").status_code == 200

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from clinic.extensions import db
-from clinic.leads import intake
+from clinic.leads import intake, references, search
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.models import Inquiry, Lead, LeadEvent
 from tests.conftest import csrf_token_from, form_token_from, valid_inquiry
+from tests.lead_helpers import make_lead, signed_in
 
 
 def leads():
@@ -58,8 +60,9 @@ def test_thanks_page_never_echoes_the_message(client, submit_inquiry):
 
 def test_refreshing_the_thanks_page_creates_nothing(app, client, submit_inquiry):
     submit_inquiry()
-    for _ in range(3):
-        assert client.get("/inquire/thanks").status_code == 200
+    assert client.get("/inquire/thanks").status_code == 200
+    for _ in range(2):  # shown once; then it leads back to the form
+        assert client.get("/inquire/thanks").status_code == 303
     with app.app_context():
         assert len(inquiries()) == 1
 
@@ -171,17 +174,18 @@ def test_xss_and_sql_strings_are_stored_verbatim_and_rendered_escaped(app, clien
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"email": "zoe@"}, "email", "Please check the email address"),
-        ({"email": "zoe at example.com"}, "email", "Please check the email address"),
+        ({"email": "zoe@"}, "email", "Please add the part after the @"),
+        ({"email": "zoe at example.com"}, "email", "Please include an @ in the email address"),
         ({"email": ""}, "email", "Please give an email address"),
         ({"phone": "12345"}, "phone", "phone number"),
-        ({"phone": "", "preferred_contact": "phone"}, "phone", "please give a phone number"),
+        ({"phone": "", "preferred_contact": "phone"}, "phone", "so we need your phone number"),
+        ({"preferred_contact": None}, "preferred_contact", "Please choose how we should contact"),
         ({"consent": None}, "consent", "Please tick the consent box"),
         ({"name": ""}, "name", "Please tell us your name"),
         ({"name": "x" * 201}, "name", "at most 200 characters (you entered 201)"),
         ({"message": "m" * 5001}, "message", "at most 5,000 characters (you entered 5001)"),
         ({"condition": "astrology"}, "condition", "Not a valid choice"),
-        ({"preferred_contact": "sms", "sms_consent": None}, "sms_consent", "allowing text"),
+        ({"preferred_contact": "sms", "sms_consent": None}, "sms_consent", "allowing us to text"),
     ],
 )
 def test_bad_input_shows_a_specific_error_next_to_its_field_and_stores_nothing(
@@ -321,3 +325,121 @@ def test_record_inquiry_is_idempotent_when_called_directly(ctx):
     assert second.duplicate_submission
     assert first.inquiry.id == second.inquiry.id
     assert db.session.execute(select(func.count(Inquiry.id))).scalar_one() == 1
+
+
+# --- the reference a patient quotes on the phone --------------------------------------------
+
+REFERENCE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+
+def direct_inquiry(email: str = "sam@example.com", token: str | None = None) -> intake.InquiryData:
+    return intake.InquiryData(
+        name="Sam Doe",
+        email=email,
+        phone=None,
+        condition_slug="other",
+        preferred_contact="email",
+        idempotency_key=intake.idempotency_key_for(token),
+    )
+
+
+def test_new_references_are_short_unambiguous_and_random():
+    drawn = {references.new_reference() for _ in range(2000)}
+    assert len(drawn) == 2000
+    for code in drawn:
+        assert REFERENCE.match(code), code
+        assert not set(code) & set("ILOU")
+        assert any(c.isdigit() for c in code) and any(c.isalpha() for c in code.replace("-", ""))
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("K7M4-QX2P", "K7M4-QX2P"),
+        ("k7m4 qx2p", "K7M4-QX2P"),
+        ("  K7M4QX2P ", "K7M4-QX2P"),
+        ("K7M4 – QX2P", "K7M4-QX2P"),
+        ("O1LI-AB2C", "0111-AB2C"),  # heard or misread: O is 0, I and L are 1
+        ("K7M4-QX2", None),
+        ("K7M4-QX2PP", None),
+        ("KUM4-QX2P", None),  # U is not in the alphabet
+        ("ANDERSON", None),  # a name: no digit
+        ("12345678", None),  # digits only: a phone number
+        ("K7M4@QX2P", None),
+    ],
+)
+def test_a_reference_is_read_however_it_is_typed(typed, stored):
+    assert references.parse_reference(typed) == stored
+
+
+def test_each_inquiry_stores_its_own_reference(ctx):
+    first = intake.record_inquiry(direct_inquiry("a@example.com"))
+    second = intake.record_inquiry(direct_inquiry("a@example.com"))
+    assert first.lead_id == second.lead_id
+    assert REFERENCE.match(first.reference) and REFERENCE.match(second.reference)
+    assert first.reference != second.reference
+    stored = db.session.execute(select(Inquiry.reference).order_by(Inquiry.id)).scalars().all()
+    assert stored == [first.reference, second.reference]
+
+
+def test_the_same_form_sent_twice_keeps_its_first_reference(ctx):
+    first = intake.record_inquiry(direct_inquiry(token="one-form"))
+    again = intake.record_inquiry(direct_inquiry(token="one-form"))
+    assert again.duplicate_submission
+    assert again.reference == first.reference
+
+
+def test_a_reference_drawn_twice_is_drawn_again_and_the_inquiry_kept(ctx, monkeypatch):
+    draws = iter(["K7M4-QX2P", "K7M4-QX2P", "Q2P9-ZX7M"])
+    monkeypatch.setattr(references, "new_reference", lambda: next(draws))
+    first = intake.record_inquiry(direct_inquiry("a@example.com"))
+    second = intake.record_inquiry(direct_inquiry("b@example.com"))
+    assert (first.reference, second.reference) == ("K7M4-QX2P", "Q2P9-ZX7M")
+    rows = db.session.execute(select(Inquiry.reference, Inquiry.email).order_by(Inquiry.id)).all()
+    assert [tuple(row) for row in rows] == [
+        ("K7M4-QX2P", "a@example.com"),
+        ("Q2P9-ZX7M", "b@example.com"),
+    ]
+    events = db.session.execute(select(LeadEvent.inquiry_id).where(LeadEvent.kind == "inquiry"))
+    assert sorted(events.scalars()) == [first.inquiry_id, second.inquiry_id]
+
+
+def test_when_every_draw_is_taken_nothing_is_stored(ctx, monkeypatch):
+    monkeypatch.setattr(references, "new_reference", lambda: "K7M4-QX2P")
+    intake.record_inquiry(direct_inquiry("a@example.com"))
+    with pytest.raises(RuntimeError, match="no free inquiry reference"):
+        intake.record_inquiry(direct_inquiry("b@example.com"))
+    db.session.rollback()
+    assert db.session.execute(select(func.count(Lead.id))).scalar_one() == 1
+    assert db.session.execute(select(func.count(Inquiry.id))).scalar_one() == 1
+
+
+def test_staff_find_the_lead_by_its_reference_however_it_is_typed(app, client):
+    signed_in(app, client, "casey@clinic.test")
+    with app.app_context():
+        sent = intake.record_inquiry(direct_inquiry("sam@example.com"))
+        intake.record_inquiry(direct_inquiry("other@example.com"))
+    spoken = sent.reference.lower().replace("-", " ").replace("0", "o")
+    for typed in (sent.reference, spoken, sent.reference.replace("-", "")):
+        html = client.get("/staff/leads", query_string={"q": typed}).get_data(as_text=True)
+        found = set(re.findall(r'href="/staff/leads/(\d+)"', html))
+        assert found == {str(sent.lead_id)}, typed
+
+
+def test_a_reference_shaped_query_nobody_has_is_searched_as_text(ctx):
+    make_lead("Ab12 Cd34")  # a name that could be read as a reference
+    match = search.find("AB12 CD34", region="US")
+    ids = db.session.execute(select(Lead.id).where(match.where())).scalars().all()
+    assert len(ids) == 1
+
+
+def test_a_reference_is_looked_up_through_its_unique_index(ctx):
+    statement = search._BY_REFERENCE.params(reference="K7M4-QX2P")
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    if db.engine.dialect.name == "sqlite":
+        plan = " ".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    else:
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(db.session.execute(text(f"EXPLAIN {sql}")).scalars())
+    db.session.rollback()
+    assert "ix_inquiries_reference" in plan, plan

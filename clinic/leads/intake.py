@@ -15,11 +15,12 @@ from typing import TypedDict
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import actions, counts, derived, facts, identity, normalise, signals
+from clinic.leads import actions, counts, derived, facts, identity, normalise, references, signals
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.pipeline import is_closed, stage_rank
 from clinic.models import Inquiry, Lead, LeadEvent, utcnow
@@ -29,6 +30,8 @@ EMAIL_MAX = 320
 MESSAGE_MAX = 5000
 ATTRIBUTION_MAX = 200
 URL_MAX = 500
+# Draws of a reference before giving up: each collides with odds of (inquiries stored) in 10^12.
+REFERENCE_DRAWS = 5
 
 
 @dataclass
@@ -94,6 +97,7 @@ class InquiryRow(TypedDict):
 
     created_at: datetime
     idempotency_key: str
+    reference: str
     name: str
     email: str | None
     phone: str | None
@@ -134,11 +138,14 @@ class IntakeResult:
     """What intake stored. The ORM objects are loaded only when asked for: the view needs none.
 
     ``possible_duplicate_of``: the lead a new lead was marked as possibly the same person as.
+    ``reference``: what the patient quotes on the phone (None only for an inquiry stored before
+    references existed, sent again).
     """
 
     inquiry_id: int
     lead_id: int
     created_lead: bool
+    reference: str | None = None
     duplicate_submission: bool = False
     reopened: bool = False
     possible_duplicate_of: int | None = None
@@ -182,9 +189,21 @@ def _lock_identity(keys: list[str]) -> None:
 
 # Intake's statements, built once (building a statement costs more than running it) and run on
 # the transaction's connection.
-_SUBMISSION = select(Inquiry.id, Inquiry.lead_id).where(Inquiry.idempotency_key == bindparam("key"))
+_SUBMISSION = select(Inquiry.id, Inquiry.lead_id, Inquiry.reference).where(
+    Inquiry.idempotency_key == bindparam("key")
+)
 _INSERT_LEAD = insert(Lead).returning(Lead.id)
-_INSERT_INQUIRY = insert(Inquiry).returning(Inquiry.id)
+# A reference another inquiry already has makes the insert store nothing (and return no id)
+# instead of failing, which on PostgreSQL would abort the whole transaction: intake draws
+# another and inserts again, and the inquiry is kept.
+_INSERT_INQUIRY = {
+    "postgresql": postgresql.insert(Inquiry)
+    .on_conflict_do_nothing(index_elements=[Inquiry.reference])
+    .returning(Inquiry.id),
+    "sqlite": sqlite.insert(Inquiry)
+    .on_conflict_do_nothing(index_elements=[Inquiry.reference])
+    .returning(Inquiry.id),
+}
 _INSERT_EVENT = insert(LeadEvent)
 # A preference left out (only possible outside the public form) keeps the one given before.
 _JOIN_LEAD = (
@@ -205,16 +224,29 @@ def _existing_submission(key: str) -> IntakeResult | None:
     row = db.session.connection().execute(_SUBMISSION, {"key": key}).first()
     if row is None:
         return None
-    return IntakeResult(row.id, row.lead_id, created_lead=False, duplicate_submission=True)
+    return IntakeResult(
+        row.id, row.lead_id, created_lead=False, reference=row.reference, duplicate_submission=True
+    )
 
 
-def _insert_inquiry(lead_id: int, inquiry: InquiryRow, now: datetime) -> int:
-    """The inquiry and its line on the lead's timeline; returns the inquiry's id."""
+def _insert_inquiry(lead_id: int, inquiry: InquiryRow, now: datetime) -> tuple[int, str]:
+    """The inquiry and its line on the lead's timeline; returns the inquiry's id and reference.
+
+    :raise RuntimeError: when every reference drawn was taken (not expected to happen).
+    """
     connection = db.session.connection()
-    inquiry_id = connection.execute(_INSERT_INQUIRY, {**inquiry, "lead_id": lead_id}).scalar_one()
+    statement = _INSERT_INQUIRY[connection.dialect.name]
+    values = {**inquiry, "lead_id": lead_id}
+    for _ in range(REFERENCE_DRAWS):
+        inquiry_id = connection.execute(statement, values).scalar_one_or_none()
+        if inquiry_id is not None:
+            break
+        values["reference"] = references.new_reference()
+    else:
+        raise RuntimeError(f"no free inquiry reference in {REFERENCE_DRAWS} draws")
     event = {"lead_id": lead_id, "created_at": now, "kind": "inquiry", "inquiry_id": inquiry_id}
     connection.execute(_INSERT_EVENT, event)
-    return inquiry_id
+    return inquiry_id, str(values["reference"])
 
 
 def _insert_assign_event(lead_id: int, picked: PickedOwner, now: datetime) -> None:
@@ -229,6 +261,7 @@ def _inquiry_values(data: InquiryData, key: str, contact: Contact, now: datetime
     return {
         "created_at": now,
         "idempotency_key": key,
+        "reference": references.new_reference(),
         "name": contact["name"],
         "email": contact["email"],
         "phone": contact["phone"],
@@ -370,7 +403,8 @@ def record_inquiry(
     transaction, so what it queues is saved with the inquiry or not at all) needs it.
 
     ``pick_owner`` chooses a new lead's owner before the lead is written, so it is stored once,
-    already assigned; without it a new lead starts unassigned.
+    already assigned; without it a new lead starts unassigned. The inquiry's reference (see
+    :mod:`clinic.leads.references`) is written by the same insert as the rest of it.
     """
     now = now or utcnow()
     key = data.idempotency_key or idempotency_key_for(None)
@@ -395,7 +429,7 @@ def record_inquiry(
             else:
                 lead_id = joined.lead_id
                 reopened_from = _join_lead(joined, inquiry, now)
-            inquiry_id = _insert_inquiry(lead_id, inquiry, now)
+            inquiry_id, reference = _insert_inquiry(lead_id, inquiry, now)
             derived.refresh_messages([lead_id])
             if picked is not None:
                 _insert_assign_event(lead_id, picked, now)
@@ -403,6 +437,7 @@ def record_inquiry(
                 signals.sender(),
                 lead_id=lead_id,
                 inquiry_id=inquiry_id,
+                reference=reference,
                 created_lead=created,
                 reopened_from=reopened_from,
                 email=contact["email"],
@@ -413,6 +448,7 @@ def record_inquiry(
                 inquiry_id,
                 lead_id,
                 created_lead=created,
+                reference=reference,
                 reopened=reopened_from is not None,
                 possible_duplicate_of=marked,
             )

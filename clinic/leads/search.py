@@ -1,5 +1,5 @@
 """Finding a lead by what a coordinator has at hand: a name, part of an email address, a phone
-number typed any way, or words from a message.
+number typed any way, words from a message, or the reference a patient reads out.
 
 Name, email and phone are matched on the keys the intake stores (``name_key`` folded,
 ``email_key`` lower-cased, ``phone_digits`` in E.164 without the plus), so 'nunez' finds
@@ -13,6 +13,10 @@ through an index (migration 0005_performance):
   document per lead with all its messages (``search_messages``: SQLite FTS5, PostgreSQL
   ``tsvector`` with the ``clinic_search`` configuration). 'kidney' finds "kidneys", 'anos'
   finds "años"; 'idney' finds nothing.
+
+A reference ('K7M4-QX2P', typed any way: see clinic.leads.references) is looked up first in
+the unique index on ``inquiries.reference``; when no inquiry has it, the query is searched for
+like any other text.
 
 Each way of matching is a select of lead ids; a query that may mean several things (a name,
 part of an address or words of a message) is their ``UNION ALL``, and a lead matches when its
@@ -49,8 +53,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import InstrumentedAttribute
 
 from clinic.extensions import db
-from clinic.leads import normalise
-from clinic.models import Lead
+from clinic.leads import normalise, references
+from clinic.models import Inquiry, Lead
 
 QUERY_MAX = 200
 TERMS_MAX = 8
@@ -61,6 +65,7 @@ TRIGRAM = 3
 # — and the tabs count the first ones read, as "at least" (see clinic.leads.counts).
 LOOKUP_MAX = 2000
 _WORD = re.compile(r"\w+")
+_BY_REFERENCE = select(Inquiry.lead_id).where(Inquiry.reference == bindparam("reference"))
 _Columns = TypeVarTuple("_Columns")
 
 # The search tables, described for queries only (the migration creates them; they are not
@@ -149,7 +154,8 @@ def find(query: str, *, region: str) -> Match:
     """What ``query`` means and how to find it (worked out once per request and query).
 
     An '@' means an email address (or part of one); digits with no letters mean a phone
-    number, whole or partial; anything else is looked for in names, addresses and messages.
+    number, whole or partial; an inquiry's reference means its lead; anything else is looked
+    for in names, addresses and messages.
     """
     if not has_request_context():
         return _find(query, region)
@@ -168,6 +174,11 @@ def _find(query: str, region: str) -> Match:
         except ValueError:
             return _counted(_containing(Lead.phone_digits, [re.sub(r"\D", "", query)]))
         return Match(condition=Lead.phone_digits == whole)
+    reference = references.parse_reference(query)
+    if reference is not None:
+        lead_id = db.session.execute(_BY_REFERENCE, {"reference": reference}).scalar()
+        if lead_id is not None:
+            return Match(condition=Lead.id == lead_id)
     words = query.split()[:TERMS_MAX]
     ways = [_name(words), _email(query), _message(words)]
     union = union_all(*(way.ids for way in ways)).subquery()

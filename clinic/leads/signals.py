@@ -5,9 +5,10 @@ plain values (never ORM objects) as keyword arguments; the sender is the current
 (connected by ``notify.init_app`` and ``automation.init_app`` in ``create_app``) run in that same
 transaction, so what they queue is saved with the change or rolled back with it.
 
-- ``inquiry_recorded``: intake stored an inquiry (``lead_id``, ``inquiry_id``, ``created_lead``,
-  ``reopened_from``, ``email``, ``owner_id``, ``now``); ``owner_id`` is the owner a new lead was
-  written with, None otherwise. A reopened lead has sent ``lead_status_changed`` before it.
+- ``inquiry_recorded``: intake stored an inquiry (``lead_id``, ``inquiry_id``, ``reference``,
+  ``created_lead``, ``reopened_from``, ``email``, ``owner_id``, ``now``); ``owner_id`` is the
+  owner a new lead was written with, None otherwise. A reopened lead has sent
+  ``lead_status_changed`` before it.
 - ``lead_status_changed``: a lead moved to another stage (``lead_id``, ``previous_status``,
   ``status``, ``actor_id``, ``now``).
 - ``lead_assigned``: a lead got another owner (``lead_id``, ``previous_owner_id``, ``owner_id``,

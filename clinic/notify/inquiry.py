@@ -2,7 +2,8 @@
 
 Neither message carries health details. The staff alert holds only a link to the dashboard
 (email is not a safe channel for a name, a condition or a message); the acknowledgement says
-what happens next and how to reach the clinic, and never repeats what the patient wrote.
+what happens next, how to reach the clinic and the inquiry's reference to quote when calling,
+and never repeats what the patient wrote.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from clinic.notify import outbox
 STAFF_ALERT = "staff_new_inquiry"
 ACKNOWLEDGEMENT = "acknowledgement"
 ACKNOWLEDGEMENT_WINDOW = timedelta(hours=24)
+# Put where the reference goes in the rendered acknowledgement: plain ASCII that no clinic
+# detail contains.
+REFERENCE_PLACEHOLDER = "clinic-reference-placeholder"
 
 
 def lead_link(lead_id: int) -> str:
@@ -47,15 +51,24 @@ def acknowledged_recently(address: str, now: datetime) -> bool:
     return db.session.connection().execute(_RECENT_ACKNOWLEDGEMENT, parameters).first() is not None
 
 
-def acknowledgement_body() -> str:
-    """The thank-you text. It holds only the clinic's own details, so each worker renders it
-    once per set of those details instead of once per inquiry."""
+def acknowledgement_body(reference: str | None = None) -> str:
+    """The thank-you text. It holds only the clinic's own details and the inquiry's reference,
+    so each worker renders it once per set of those details, with a placeholder where each
+    inquiry's reference is filled in."""
     config = current_app.config
-    details = (config["CLINIC_NAME"], config["CLINIC_PHONE"], config["CLINIC_HOURS"])
+    details = (
+        config["CLINIC_NAME"],
+        config["CLINIC_PHONE"],
+        config["CLINIC_HOURS"],
+        reference is not None,
+    )
     rendered = current_app.extensions.setdefault("clinic.acknowledgement_body", {})
     if details not in rendered:
-        rendered[details] = render_template("email/acknowledgement.txt")
-    return rendered[details]
+        rendered[details] = render_template(
+            "email/acknowledgement.txt", reference=REFERENCE_PLACEHOLDER if reference else None
+        )
+    body: str = rendered[details]
+    return body.replace(REFERENCE_PLACEHOLDER, reference) if reference else body
 
 
 def on_inquiry_recorded(
@@ -65,14 +78,19 @@ def on_inquiry_recorded(
     email: str | None,
     created_lead: bool,
     now: datetime,
+    reference: str | None = None,
     **_: Any,
 ) -> None:
     """Intake's receiver: every stored inquiry queues its alert and acknowledgement."""
-    queue_inquiry_notifications(lead_id, email, created_lead, now=now)
+    queue_inquiry_notifications(lead_id, email, created_lead, now=now, reference=reference)
 
 
 def queue_inquiry_notifications(
-    lead_id: int, email: str | None, created_lead: bool, now: datetime | None = None
+    lead_id: int,
+    email: str | None,
+    created_lead: bool,
+    now: datetime | None = None,
+    reference: str | None = None,
 ) -> list[outbox.QueuedMessage]:
     """Queue the messages for one stored inquiry, in the caller's (the inquiry's) transaction.
 
@@ -103,7 +121,7 @@ def queue_inquiry_notifications(
                 ACKNOWLEDGEMENT,
                 email,
                 subject=f"We received your message — {config['CLINIC_NAME']}",
-                body=acknowledgement_body(),
+                body=acknowledgement_body(reference),
                 lead_id=lead_id,
                 now=now,
             )

@@ -18,8 +18,17 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from clinic.leads import conditions, intake, normalise
 from clinic.leads.consent import CONSENT_TEXT, SMS_CONSENT_TEXT
+from clinic.public.email_errors import email_error
 
 PREFERRED_CONTACT = [("phone", "Phone call"), ("email", "Email"), ("sms", "Text message")]
+# The ways of answering that need a phone number, and what a patient is told when they chose
+# one and gave no number.
+PHONE_NEEDED = {
+    "phone": "You chose a phone call, so we need your phone number. Please enter it, or choose "
+    "email instead.",
+    "sms": "You chose text messages, so we need your mobile number. Please enter it, or choose "
+    "email instead.",
+}
 BEST_TIME = [
     ("any", "Any time"),
     ("morning", "Morning (9 am – 12 pm)"),
@@ -84,22 +93,27 @@ class InquiryForm(FlaskForm):
         ],
     )
     phone = CleanTel(
-        "Phone number (optional)",
-        description="Include the area code. For a number outside the US, start with + and the "
-        "country code.",
+        "Phone number",
+        description="Needed only if you would like a phone call or text messages. Include the "
+        "area code; for a number outside the US, start with + and the country code.",
     )
     condition = SelectField(
         "Condition you are asking about",
         validators=[InputRequired(f"Please choose a condition, or “{conditions.OTHER_LABEL}”.")],
     )
     message = CleanText(
-        "Your question (optional)",
+        "Your question",
         description="What would you like to know? Please don't include anything you would not "
         "want a clinic coordinator to read.",
         validators=[_limit("Your message", intake.MESSAGE_MAX)],
     )
+    # Nothing is chosen beforehand: a choice made for the patient (a phone call) contradicted
+    # an empty phone number they were told was optional.
     preferred_contact = RadioField(
-        "How should we contact you?", choices=PREFERRED_CONTACT, default="phone"
+        "How should we contact you?",
+        choices=PREFERRED_CONTACT,
+        invalid_choice_message="Please choose how we should contact you: a phone call, an email "
+        "or a text message.",
     )
     best_time = SelectField("Best time to reach you", choices=BEST_TIME, default="any")
     payment = RadioField(
@@ -130,7 +144,7 @@ class InquiryForm(FlaskForm):
             try:
                 field.data = normalise.normalise_email(field.data)
             except ValueError as error:
-                raise ValidationError(str(error)) from error
+                raise ValidationError(email_error(field.data)) from error
 
     def validate_phone(self, field):
         if field.data:
@@ -142,15 +156,12 @@ class InquiryForm(FlaskForm):
                 )
             except ValueError as error:
                 raise ValidationError(str(error)) from error
-        elif self.preferred_contact.data in ("phone", "sms"):
-            raise ValidationError(
-                "You asked us to call or text you: please give a phone number, "
-                "or choose email as the way to contact you."
-            )
+        elif self.preferred_contact.data in PHONE_NEEDED:
+            raise ValidationError(PHONE_NEEDED[self.preferred_contact.data])
 
     def validate_sms_consent(self, field):
         if self.preferred_contact.data == "sms" and not field.data:
             raise ValidationError(
-                "You asked us to text you: please tick the box allowing text messages, "
+                "You chose text messages, so please tick the box allowing us to text you, "
                 "or choose another way to contact you."
             )

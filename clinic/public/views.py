@@ -7,6 +7,7 @@ import json
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from clinic import clock
 from clinic.automation.intake import owner_for_new_lead
 from clinic.extensions import db
 from clinic.leads import intake
@@ -16,6 +17,7 @@ from clinic.public import bp
 from clinic.public.attribution import current_attribution, remember_first_touch
 from clinic.public.forms import InquiryForm
 from clinic.public.inquiry_page import inquiry_page, new_inquiry_form
+from clinic.public.thanks import remember_sent, reply_by, take_sent
 
 
 @bp.before_app_request
@@ -62,11 +64,16 @@ def inquire():
     if request.method == "GET":
         return inquiry_page(request.args.get("condition"))
     form = new_inquiry_form()
+    now = clock.now()
     if form.website.data:
         current_app.logger.info("inquiry honeypot filled; nothing stored")
+        remember_sent(None, form.preferred_contact.data, now)
         return redirect(url_for("public.thanks"), code=303)
     if form.validate():
-        intake.record_inquiry(inquiry_data_from(form), pick_owner=owner_for_new_lead)
+        stored = intake.record_inquiry(
+            inquiry_data_from(form), pick_owner=owner_for_new_lead, now=now
+        )
+        remember_sent(stored.reference, form.preferred_contact.data, now)
         return redirect(url_for("public.thanks"), code=303)
     return render_template("public/inquire.html", form=form), 422
 
@@ -91,7 +98,11 @@ def inquiry_data_from(form: InquiryForm) -> intake.InquiryData:
 
 @bp.get("/inquire/thanks")
 def thanks():
-    return render_template("public/thanks.html")
+    sent = take_sent()
+    if sent is None:
+        return redirect(url_for("public.inquire"), code=303)
+    when = reply_by(sent.sent_at, clock.business_calendar())
+    return render_template("public/thanks.html", sent=sent, when=when)
 
 
 @bp.get("/sitemap.xml")

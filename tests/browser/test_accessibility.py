@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,10 @@ PUBLIC_PAGES = [
     ("/privacy", 200),
     ("/disclaimer", 200),
     ("/inquire", 200),
-    ("/inquire/thanks", 200),
     ("/no-such-page", 404),
 ]
 FORM_WITH_ERRORS = "/inquire (sent empty)"
+THANKS = "/inquire/thanks (after sending)"
 
 
 def visit(page, path: str, status: int = 200) -> None:
@@ -50,16 +51,26 @@ def visit(page, path: str, status: int = 200) -> None:
         page.get_by_role("button", name="Send my inquiry").click()
         expect(page.get_by_role("alert")).to_be_visible()
         return
+    if path == THANKS:
+        page.goto("/inquire?condition=lupus")
+        page.get_by_label("Full name").fill("Rosa Castellanos")
+        page.get_by_label("Email address").fill("rosa.castellanos@example.com")
+        page.get_by_role("radio", name="Email").check()
+        page.get_by_role("checkbox", name=re.compile("I agree that the clinic may store")).check()
+        page.get_by_role("button", name="Send my inquiry").click()
+        page.wait_for_url("**/inquire/thanks")
+        return
     response = page.goto(path)
     assert response.status == status, f"{path} answered {response.status}"
 
 
-ALL_PUBLIC = [*PUBLIC_PAGES, (FORM_WITH_ERRORS, 422)]
+ALL_PUBLIC = [*PUBLIC_PAGES, (FORM_WITH_ERRORS, 422), (THANKS, 200)]
 SCREENSHOT_NAMES = {
     "/": "home",
     "/conditions/": "conditions",
     "/conditions/lupus": "lupus-article",
     FORM_WITH_ERRORS: "form-with-errors",
+    THANKS: "thanks-page",
     "/no-such-page": "not-found",
 }
 
@@ -86,7 +97,7 @@ def test_public_page_on_a_phone(open_page, path, status):
     assert not violations, describe_violations(violations)
 
 
-@pytest.mark.parametrize("path", ["/", "/conditions/lupus", FORM_WITH_ERRORS])
+@pytest.mark.parametrize("path", ["/", "/conditions/lupus", FORM_WITH_ERRORS, THANKS])
 def test_key_public_pages_on_a_desktop_are_accessible(open_page, path):
     page = open_page(viewport=DESKTOP)
     visit(page, path)

@@ -49,7 +49,10 @@ def test_patient_reads_lupus_article_and_sends_the_form_with_the_keyboard_only(o
     tab_until(page, "#message", limit=2)
     page.keyboard.type("I was diagnosed in 2018. Could we talk about the trials?")
     tab_until(page, "input[name='preferred_contact']", limit=2)
+    # Nothing is chosen beforehand: Tab reaches the first choice, Space chooses it.
     assert page.evaluate("document.activeElement.value") == "phone"
+    assert page.evaluate("document.activeElement.checked") is False
+    page.keyboard.press("Space")
     tab_until(page, "#best_time", limit=2)
     page.keyboard.press("ArrowDown")  # Any time -> Morning
     tab_until(page, "input[name='payment']", limit=2)
@@ -62,6 +65,8 @@ def test_patient_reads_lupus_article_and_sends_the_form_with_the_keyboard_only(o
 
     page.wait_for_url("**/inquire/thanks")
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, we have your inquiry")
+    expect(page.locator(".lede")).to_contain_text("A patient coordinator will call you")
+    reference = page.locator(".sent-reference__code").inner_text()
     screenshot(page, "phone-thanks")
 
     with app.app_context():
@@ -81,6 +86,11 @@ def test_patient_reads_lupus_article_and_sends_the_form_with_the_keyboard_only(o
         )
         assert inquiry.message == "I was diagnosed in 2018. Could we talk about the trials?"
         assert inquiry.submitted_from == "/conditions/lupus"
+        assert inquiry.reference == reference
+
+    # Shown once: opened again, the page leads back to the form.
+    page.goto("/inquire/thanks")
+    expect(page).to_have_url(re.compile(r"/inquire$"))
 
 
 def test_invalid_inquiry_shows_errors_a_screen_reader_finds(open_page, app):
@@ -143,6 +153,7 @@ def test_patient_without_javascript_sees_errors_then_sends_the_form(open_page, a
     page.get_by_role("button", name="Send my inquiry").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, we have your inquiry")
+    expect(page.locator(".lede")).to_contain_text("A patient coordinator will email you")
     with app.app_context():
         lead = db.session.execute(select(Lead)).scalar_one()
         assert (lead.name, lead.email, lead.phone, lead.condition_slug) == (
