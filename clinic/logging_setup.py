@@ -1,4 +1,6 @@
-"""Application logs: JSON lines in production, a request id on every line, no personal data.
+"""Application logs: JSON lines in production, a request id on every line, no personal data,
+one line per request (the app's; the development server's own is dropped) and no terminal
+colour codes.
 
 The code never logs a patient's name, contact details, condition or message; the filter here is
 the second line of defence. It blanks e-mail addresses, phone numbers and query strings (a staff
@@ -28,6 +30,13 @@ PHONE = re.compile(
     r"|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b"  # 212-555-0142
 )
 QUERY_STRING = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
+# Terminal colour codes: werkzeug colours its development server's lines, which in a log file
+# or a terminal that doesn't read them are noise ("\x1b[31m\x1b[1mWARNING ...").
+TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# The development server's line per request ('127.0.0.1 - - [date] "GET / HTTP/1.1" 200 -'),
+# as werkzeug hands it to logging: the app's own request line says the same, with the request id
+# and the time taken.
+DEV_SERVER_REQUEST = re.compile(r'^\S+ - - \[[^\]]*\] "%s" %s %s$')
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
@@ -83,6 +92,27 @@ class RedactingJsonFormatter(JsonFormatter):
         return {key: redact_value(value) for key, value in log_data.items()}
 
 
+class DevServerRequestFilter(logging.Filter):
+    """Drops the development server's line per request, so each request is logged once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "werkzeug"
+            and isinstance(record.msg, str)
+            and DEV_SERVER_REQUEST.match(record.msg)
+        )
+
+
+class PlainTextFilter(logging.Filter):
+    """Takes terminal colour codes out of the message (after PersonalDataFilter has put the
+    arguments into it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "\x1b" in record.msg:
+            record.msg = TERMINAL_CODES.sub("", record.msg)
+        return True
+
+
 class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every record: the current request's, or '-' outside a request."""
 
@@ -105,8 +135,10 @@ def make_handler(log_format: str) -> logging.Handler:
         )
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(DevServerRequestFilter())
     handler.addFilter(RequestIdFilter())
     handler.addFilter(PersonalDataFilter())
+    handler.addFilter(PlainTextFilter())
     setattr(handler, _HANDLER_MARK, True)
     return handler
 

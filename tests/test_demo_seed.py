@@ -12,14 +12,17 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from clinic import clock
-from clinic.demo.cli import parse_now
-from clinic.demo.seed import DEMO_COORDINATORS
+from clinic.demo.cli import EMPTY_ONLY, parse_now
+from clinic.demo.team import DEMO_COORDINATORS, DEMO_PASSWORD
 from clinic.extensions import db
 from clinic.leads import normalise
+from clinic.leads.appointments import describe, ends_at
 from clinic.leads.pipeline import CLOSED_STATUSES, LOST_REASONS, NO_CONTACT_REASONS, STATUSES
-from clinic.models import Inquiry, Lead, LeadEvent, StaffUser
+from clinic.models import Appointment, Inquiry, Lead, LeadEvent, StaffUser
 from clinic.reports.facts import backfill
+from clinic.staff import accounts
 from config import ProductionConfig
+from tests.staff_helpers import sign_in
 
 NOW = "2026-01-15T12:00"
 NOW_UTC = datetime(2026, 1, 15, 17, 0, tzinfo=UTC)  # noon in New York, the clinic's zone
@@ -44,7 +47,7 @@ def seed(runner, leads: int, *extra: str):
 
 def all_rows() -> dict[str, list[tuple]]:
     rows = {}
-    for model in (Lead, Inquiry, LeadEvent):
+    for model in (Lead, Inquiry, LeadEvent, Appointment):
         table = model.__table__
         rows[table.name] = [
             tuple(row) for row in db.session.execute(select(table).order_by(table.c.id))
@@ -53,7 +56,7 @@ def all_rows() -> dict[str, list[tuple]]:
 
 
 def forget_leads() -> None:
-    for model in (LeadEvent, Inquiry, Lead):
+    for model in (Appointment, LeadEvent, Inquiry, Lead):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -184,9 +187,6 @@ def test_data_looks_like_a_real_clinic(app, runner):
     assert {kind for kind in events} >= {"follow_up"}
     assert {c.email for c in coordinators} == {email for _, email in DEMO_COORDINATORS}
     assert owners - {None} == {c.id for c in coordinators}
-    assert all(
-        not c.password_hash.startswith("!") and len(c.password_hash) > 50 for c in coordinators
-    )
     years = Counter(lead.created_at.year for lead in leads)
     assert set(years) == {2023, 2024, 2025, 2026}
     assert min(lead.created_at for lead in leads) > datetime(2023, 1, 14, tzinfo=UTC)
@@ -234,11 +234,19 @@ def test_report_facts_match_what_the_reports_backfill_computes(app, runner):
     assert after == before
 
 
-def test_refuses_a_database_that_already_holds_leads(app, runner):
-    seed(runner, 5)
+def test_refuses_a_database_that_already_holds_leads_and_says_so_before_anything(app, runner):
+    first = seed(runner, 5)
+    assert first.output.startswith(EMPTY_ONLY)
     result = runner.invoke(args=["demo", "seed", "--leads", "5", "--now", NOW])
     assert result.exit_code == 1
-    assert "already holds 5 leads" in result.output
+    assert result.output.startswith(EMPTY_ONLY)
+    assert "Demo leads" not in result.output
+    assert "already holds 5 leads, so no demo data was written" in result.output
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            assert f"delete {db.engine.url.database}" in result.output
+        else:
+            assert "point DATABASE_URL at it" in result.output
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Lead)).scalar_one() == 5
 
@@ -256,13 +264,21 @@ def test_refuses_production(database_url):
 
 
 def test_demo_coordinators_alone_once_and_never_in_production(app, runner, database_url):
-    for _ in range(2):  # a second run finds them all
-        result = runner.invoke(args=["demo", "coordinators"])
-        assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["demo", "coordinators"])
+    assert result.exit_code == 0, result.output
+    assert f"with the password {DEMO_PASSWORD}" in result.output
+    with app.app_context():
+        mei = accounts.find_by_email("mei.lin@example.org")
+        accounts.set_password(mei, "a password of her own")
+        db.session.commit()
+    again = runner.invoke(args=["demo", "coordinators"])  # finds them all, gives the password back
+    assert again.exit_code == 0, again.output
     with app.app_context():
         emails = db.session.execute(select(StaffUser.email, StaffUser.role)).all()
         assert sorted(emails) == sorted((email, "coordinator") for _, email in DEMO_COORDINATORS)
         assert db.session.execute(select(func.count()).select_from(Lead)).scalar_one() == 0
+    client = app.test_client()
+    assert sign_in(client, "mei.lin@example.org", DEMO_PASSWORD).status_code == 302
     from clinic import create_app
 
     production = create_app(
@@ -357,3 +373,70 @@ def test_sqlite_planner_statistics_count_every_seeded_lead(app, runner):
     rows, per_condition, *_ = map(int, stats["ix_leads_condition_created_at_id"].split())
     assert rows == 5_000
     assert per_condition == -(-5_000 // conditions)  # every row read: the true average
+
+
+def test_demo_coordinators_sign_in_with_the_demo_password_and_see_their_today(app, runner):
+    result = seed(runner, 300)
+    assert f"with the password {DEMO_PASSWORD}" in result.output
+    for _, email in DEMO_COORDINATORS[:2]:
+        client = app.test_client()
+        assert sign_in(client, email, DEMO_PASSWORD).status_code == 302
+        assert client.get("/staff/").status_code == 200
+
+
+def test_consultations_follow_the_appointment_rules_with_some_today_for_everyone(app, runner):
+    """Booked ahead for leads at consult booked, attended for those past it, a few no-shows
+    and cancellations, each on the timeline as clinic.leads.appointments words it."""
+    seed(runner, 3000, "--seed", "4")
+    with app.app_context():
+        leads = {lead.id: lead for lead in db.session.execute(select(Lead)).scalars()}
+        appointments = db.session.execute(select(Appointment)).scalars().all()
+        events = db.session.execute(select(LeadEvent)).scalars().all()
+        coordinators = {user.id for user in db.session.execute(select(StaffUser)).scalars()}
+        bodies = defaultdict(list)
+        for event in events:
+            bodies[(event.lead_id, event.created_at)].append(event.body)
+        today_starts, today_ends = clock.day_range(NOW_UTC.date(), NOW_UTC.date())
+        settled_words = {
+            "attended": "Consultation attended: {}",
+            "no_show": "No-show for the consultation of {}",
+            "cancelled": "Consultation cancelled: {}",
+        }
+        booked_leads = []
+        for appointment in appointments:
+            lead = leads[appointment.lead_id]
+            assert appointment.host_id in coordinators
+            assert appointment.created_at < appointment.starts_at
+            booking = f"Consultation booked: {describe(appointment, appointment.created_at)}"
+            assert booking in bodies[(lead.id, appointment.created_at)]
+            if appointment.status == "booked":
+                booked_leads.append(lead.id)
+                assert lead.status == "consult_booked"
+                assert appointment.starts_at >= today_starts and appointment.settled_at is None
+                continue
+            settled = appointment.settled_at
+            assert settled <= NOW_UTC and appointment.settled_by_id in coordinators
+            words = describe(appointment, settled, short=True)
+            assert settled_words[appointment.status].format(words) in bodies[(lead.id, settled)]
+            if appointment.status == "cancelled":
+                assert settled < appointment.starts_at
+            else:
+                assert settled >= ends_at(appointment)
+            if appointment.status == "attended":
+                assert lead.furthest_stage >= 3
+            if appointment.status == "no_show":
+                local_start = appointment.starts_at.astimezone(clock.zone())
+                assert any(
+                    body.startswith("Next follow-up") and f" at {local_start:%H:%M} (was" in body
+                    for body in bodies[(lead.id, settled)]
+                )
+        at_consult_booked = [lead.id for lead in leads.values() if lead.status == "consult_booked"]
+        assert sorted(booked_leads) == sorted(at_consult_booked) and booked_leads
+        kinds = Counter(appointment.status for appointment in appointments)
+        assert kinds["attended"] > kinds["no_show"] > 0 and kinds["cancelled"] > 0
+        today = Counter(
+            appointment.host_id
+            for appointment in appointments
+            if appointment.status == "booked" and today_starts <= appointment.starts_at < today_ends
+        )
+        assert set(today) == coordinators and min(today.values()) >= 2

@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
+from urllib.error import HTTPError
+from urllib.request import urlopen
 
 import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.serving import make_server
 
 from clinic import create_app
 from clinic.extensions import db
@@ -183,3 +187,29 @@ def test_extra_fields_and_exceptions_in_a_json_line_are_redacted(database_url, m
     assert entry["to"] == "[email]" and entry["tried"] == ["[phone]"]
     assert "ValueError: no mailbox [email]" in entry["exc_info"]
     assert "zoe.nunez" not in stream.getvalue()
+
+
+def test_the_development_server_logs_each_request_once_without_colour_codes(
+    database_url, monkeypatch
+):
+    """`make run` serves with werkzeug, which logs every request itself, in colour."""
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    server = make_server("127.0.0.1", 0, app)
+    server.log_startup()
+    serving = threading.Thread(target=server.serve_forever)
+    serving.start()
+    try:
+        urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10).read()
+        with pytest.raises(HTTPError):
+            urlopen(f"http://127.0.0.1:{server.port}/no-such-page", timeout=10)
+    finally:
+        server.shutdown()
+        serving.join()
+        server.server_close()
+    output = stream.getvalue()
+    assert "WARNING: This is a development server." in output
+    assert output.count("/healthz") == 1 and "GET /healthz 200" in output
+    assert output.count("/no-such-page") == 1 and "GET /no-such-page 404" in output
+    assert "\x1b" not in output

@@ -1,5 +1,6 @@
 """`flask demo seed`: realistic demo leads for trying the workspace and for the benchmarks;
-`flask demo coordinators`: just the demo team, which new inquiries are then dealt to."""
+`flask demo coordinators`: just the demo team, which new inquiries are then dealt to. Both give
+the demo coordinators the known demo password, and say it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,19 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from clinic.demo.seed import SeedRefused, ensure_coordinators, seed_demo
+from clinic.demo.seed import SeedRefused, check_can_seed, seed_demo
+from clinic.demo.team import (
+    DEMO_COORDINATORS,
+    DEMO_PASSWORD,
+    DemoAccountsRefused,
+    ensure_coordinators,
+)
 from clinic.models import utcnow
+
+EMPTY_ONLY = (
+    "Demo data goes into an empty database only (one without leads), so that invented people "
+    "never mix with real inquiries: seed before trying the inquiry form."
+)
 
 demo_cli = AppGroup("demo", help="Demo data (never in production).")
 
@@ -52,25 +64,40 @@ def parse_now(text: str | None, timezone: str) -> datetime:
     help="Processes generating rows while this one writes (default: one per CPU; 0: none).",
 )
 def seed_command(count: int, seed: int, now_text: str | None, workers: int | None) -> None:
-    """Fill an empty database with COUNT demo leads, their inquiries and timelines."""
+    """Fill an empty database (one without leads: seed before trying the inquiry form) with
+    COUNT demo leads, their inquiries, timelines and consultations, and the six demo
+    coordinators who own them."""
     now = parse_now(now_text, current_app.config["CLINIC_TIMEZONE"])
+    click.echo(EMPTY_ONLY)
     try:
+        check_can_seed(count)
         with click.progressbar(length=count, label="Demo leads", show_pos=True) as bar:
             report = seed_demo(count, seed=seed, now=now, workers=workers, progress=bar.update)
     except SeedRefused as error:
         raise click.ClickException(str(error)) from error
     click.echo(
         f"demo: {report.leads:,} leads, {report.inquiries:,} inquiries, "
-        f"{report.events:,} timeline entries in {report.seconds:.1f} s "
-        f"(seed {seed}, up to {now.isoformat(timespec='minutes')}). "
+        f"{report.events:,} timeline entries, {report.appointments:,} consultations in "
+        f"{report.seconds:.1f} s (seed {seed}, up to {now.isoformat(timespec='minutes')}). "
         f"Owners: {', '.join(report.coordinators)}."
     )
+    _say_how_to_sign_in()
 
 
 @demo_cli.command("coordinators")
 def coordinators_command() -> None:
-    """Create the six demo coordinators (unusable random passwords) where missing."""
-    if current_app.config.get("CLINIC_ENV") == "production":
-        raise click.ClickException("Demo accounts are never created in production.")
-    team = ensure_coordinators()
+    """Create the six demo coordinators where missing, and give each the demo password."""
+    try:
+        team = ensure_coordinators(reset_passwords=True)
+    except DemoAccountsRefused as error:
+        raise click.ClickException(str(error)) from error
     click.echo(f"demo coordinators: {', '.join(person.name for person in team)}")
+    _say_how_to_sign_in()
+
+
+def _say_how_to_sign_in() -> None:
+    click.echo(
+        f"To see a coordinator's Today, sign in at /staff/login as one of them (e.g. "
+        f"{DEMO_COORDINATORS[0][1]}; `make run` lists them all) with the password "
+        f"{DEMO_PASSWORD}"
+    )

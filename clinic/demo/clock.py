@@ -57,6 +57,7 @@ class DemoClock:
         ]
         self._days: dict[int, str] = {}
         self._day_names: dict[date, str] = {}
+        self._long_day_names: dict[date, str] = {}
 
     def offset(self, moment: int) -> int:
         index = (moment - self.start) // DAY
@@ -93,8 +94,30 @@ class DemoClock:
                 target += DAY
         return target + WORK_START + between(rng, 0, 90 * MINUTE) - offset
 
+    def consultation_slot(self, moment: int, rng: random.Random) -> int:
+        """A half-hour slot from 09:00 to 16:30 clinic time, on the weekday of ``moment`` or
+        the first weekday after it."""
+        local = moment + self.offset(moment)
+        day_start = local - local % DAY
+        while (day_start // DAY + 3) % 7 >= 5:
+            day_start += DAY
+        slot = day_start + 9 * HOUR + between(rng, 0, 16) * 30 * MINUTE
+        return slot - self.offset(slot)
+
+    def next_weekday(self, moment: int) -> date:
+        """The first weekday after the clinic's date at ``moment``."""
+        day = self.local_date(moment) + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return day
+
     def local_date(self, moment: int) -> date:
         return date(1970, 1, 1) + timedelta(days=(moment + self.offset(moment)) // DAY)
+
+    def wall_time(self, moment: int) -> str:
+        """The clinic's clock at ``moment``: '14:30'."""
+        hour, minute = divmod((moment + self.offset(moment)) % DAY // MINUTE, 60)
+        return f"{hour:02d}:{minute:02d}"
 
     def aware(self, moment: int) -> datetime:
         return _UTC_EPOCH + timedelta(microseconds=moment)
@@ -119,4 +142,11 @@ class DemoClock:
         name = self._day_names.get(day)
         if name is None:
             name = self._day_names[day] = day.strftime("%a %-d %b %Y")
+        return name
+
+    def long_day_name(self, day: date) -> str:
+        """A date as a consultation is described: 'Tuesday 5 March'."""
+        name = self._long_day_names.get(day)
+        if name is None:
+            name = self._long_day_names[day] = f"{day:%A} {day.day} {day:%B}"
         return name

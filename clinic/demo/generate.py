@@ -1,4 +1,5 @@
-"""Rows for demo leads, their inquiries and timelines, as plain tuples ready for a bulk insert.
+"""Rows for demo leads, their inquiries, timelines and consultations, as plain tuples ready for
+a bulk insert.
 
 Every value is what the intake and the coordinators' actions would have stored: ``name_key``,
 ``email_key`` and ``phone_digits`` come from :mod:`clinic.leads.normalise`, the report facts
@@ -25,6 +26,7 @@ from clinic.leads import normalise
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.facts import business_seconds_to_contact, first_touch
 from clinic.leads.intake import Attribution
+from clinic.leads.pipeline import REACHED_OUTCOMES
 
 BATCH_SIZE = 5_000
 INQUIRY_COUNTS = Weighted(((1, 72), (2, 20), (3, 8)))
@@ -38,7 +40,7 @@ LEAD_COLUMNS = (
     "preferred_contact", "best_time", "payment", "first_inquiry_at", "last_inquiry_at",
     "first_contacted_at", "last_activity_at", "follow_up_on", "attempts", "inquiry_count",
     "furthest_stage", "business_seconds_to_contact", "first_campaign", "first_article",
-    "first_landing_page", "attempts_before_reach",
+    "first_landing_page", "attempts_before_reach", "follow_up_time",
 )  # fmt: skip
 INQUIRY_COLUMNS = (
     "id", "lead_id", "created_at", "idempotency_key", "name", "email", "phone",
@@ -49,6 +51,11 @@ INQUIRY_COLUMNS = (
 EVENT_COLUMNS = (
     "id", "lead_id", "created_at", "actor_id", "kind", "from_status", "to_status", "channel",
     "outcome", "inquiry_id", "body", "stage_seconds", "lead_created_at",
+)  # fmt: skip
+APPOINTMENT_COLUMNS = (
+    "id", "lead_id", "starts_at", "duration_minutes", "kind", "location", "host_id", "status",
+    "note", "booked_via", "booked_by_id", "created_at", "updated_at", "settled_at",
+    "settled_by_id",
 )  # fmt: skip
 
 
@@ -70,21 +77,28 @@ class DemoPlan:
 
 @dataclass
 class Batch:
-    """Rows of one batch. Inquiries are numbered from 1 and events not at all: only the writer
-    knows how many rows earlier batches wrote, and :meth:`renumbered` gives the final ids."""
+    """Rows of one batch. Inquiries are numbered from 1, events and appointments not at all:
+    only the writer knows how many rows earlier batches wrote, and :meth:`renumbered` gives the
+    final ids."""
 
     leads: list[tuple] = field(default_factory=list)
     inquiries: list[tuple] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)
+    appointments: list[tuple] = field(default_factory=list)
 
-    def renumbered(self, inquiry_base: int, event_base: int) -> tuple[list[tuple], list[tuple]]:
+    def renumbered(
+        self, inquiry_base: int, event_base: int, appointment_base: int
+    ) -> tuple[list[tuple], list[tuple], list[tuple]]:
         shift = inquiry_base - 1
         inquiries = [(row[0] + shift, *row[1:]) for row in self.inquiries]
         events = [
             (event_base + number, *row[:8], row[8] and row[8] + shift, *row[9:])
             for number, row in enumerate(self.events)
         ]
-        return inquiries, events
+        appointments = [
+            (appointment_base + number, *row) for number, row in enumerate(self.appointments)
+        ]
+        return inquiries, events, appointments
 
 
 class DemoGenerator:
@@ -190,7 +204,7 @@ class DemoGenerator:
             if rest[1] == "status":
                 stay, entered, cohort = (moment - entered) / SECOND, moment, created
             elif rest[1] == "contact" and reached_after is None:
-                if rest[5] == "reached":
+                if rest[5] in REACHED_OUTCOMES:
                     reached_after = tries
                 tries += 1
             out.events.append((lead_id, stamp(moment), *rest, stay, cohort))
@@ -207,8 +221,20 @@ class DemoGenerator:
                 timeline.attempts, len(inquiry_times), timeline.stage,
                 self._business_seconds(first_at, timeline.first_contact),
                 *first_touch(first[18], first[23], first[22]).values(), reached_after,
+                f"{timeline.follow_up_time}:00.000000" if timeline.follow_up_time else None,
             )
         )  # fmt: skip
+        for consultation in timeline.consultations:
+            settled = consultation.settled_at
+            out.appointments.append(
+                (
+                    lead_id, stamp(consultation.starts), consultation.minutes, consultation.kind,
+                    consultation.location, consultation.host.id, consultation.status,
+                    consultation.note, "staff", consultation.booked_by,
+                    stamp(consultation.booked_at), stamp(settled or consultation.booked_at),
+                    stamp(settled), consultation.settled_by,
+                )
+            )  # fmt: skip
 
     def _business_seconds(self, first_at: int, first_contact: int | None) -> int | None:
         if first_contact is None or self.plan.calendar is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +27,7 @@ from sqlalchemy.dialects import sqlite
 from clinic import clock
 from clinic.database import refresh_statistics
 from clinic.demo.generate import (
+    APPOINTMENT_COLUMNS,
     BATCH_SIZE,
     EVENT_COLUMNS,
     INQUIRY_COLUMNS,
@@ -36,23 +36,13 @@ from clinic.demo.generate import (
     DemoGenerator,
     DemoPlan,
 )
+from clinic.demo.team import ensure_coordinators
 from clinic.demo.texts import PHONE_CAPACITY
-from clinic.demo.timeline import Coordinator
+from clinic.demo.today import bring_consultations_to_today
 from clinic.extensions import db
 from clinic.leads import derived
-from clinic.models import Inquiry, Lead, LeadEvent
-from clinic.staff import accounts
+from clinic.models import Appointment, Inquiry, Lead, LeadEvent
 
-# Invented coordinators who own the demo leads. They get long random passwords nobody knows;
-# `flask users set-password EMAIL` gives one a password to sign in with.
-DEMO_COORDINATORS = (
-    ("Amara Okafor", "amara.okafor@example.org"),
-    ("Diego Ramírez", "diego.ramirez@example.org"),
-    ("Mei Lin", "mei.lin@example.org"),
-    ("Sarah Cohen", "sarah.cohen@example.org"),
-    ("Tomasz Nowak", "tomasz.nowak@example.org"),
-    ("Priya Raman", "priya.raman@example.org"),
-)
 _SQLITE = sqlite.dialect(paramstyle="qmark")
 # Generated batches waiting to be written, per worker: enough to keep the writer busy without
 # holding much of a million rows in memory.
@@ -68,21 +58,9 @@ class SeedReport:
     leads: int
     inquiries: int
     events: int
+    appointments: int
     coordinators: tuple[str, ...]
     seconds: float
-
-
-def ensure_coordinators() -> tuple[Coordinator, ...]:
-    """The demo coordinators, created when missing (with unusable random passwords)."""
-    found = []
-    for name, email in DEMO_COORDINATORS:
-        user = accounts.find_by_email(email)
-        if user is None:
-            user = accounts.create_user(email, name, "coordinator", secrets.token_urlsafe(32))
-            db.session.flush()
-        found.append(Coordinator(user.id, user.name))
-    db.session.commit()
-    return tuple(found)
 
 
 def check_can_seed(count: int) -> None:
@@ -91,18 +69,35 @@ def check_can_seed(count: int) -> None:
         raise SeedRefused("Demo data is never written in production (CLINIC_CONFIG=production).")
     if not inspect(db.engine).has_table(Lead.__tablename__):
         raise SeedRefused(
-            "The database has no tables yet: run `flask --app wsgi db upgrade` first."
+            "The database has no tables yet: run `make run` once (or "
+            "`.venv/bin/flask --app wsgi db upgrade`) first."
         )
     existing = db.session.execute(select(func.count()).select_from(Lead)).scalar_one()
     db.session.rollback()
     if existing:
+        noun = "lead" if existing == 1 else "leads"
         raise SeedRefused(
-            f"The database already holds {existing:,} leads. Demo data goes into an empty "
-            "database only, so it can't mix with real inquiries: point DATABASE_URL at a new "
-            "one (or delete the development database) and run `flask db upgrade` first."
+            f"The database already holds {existing:,} {noun}, so no demo data was written.\n"
+            f"{how_to_get_an_empty_database()}"
         )
     if not 1 <= count <= PHONE_CAPACITY:
         raise SeedRefused(f"Choose between 1 and {PHONE_CAPACITY:,} leads.")
+
+
+def how_to_get_an_empty_database() -> str:
+    """Where to seed instead, for the database this app uses."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        return (
+            f"For an empty one: stop the server, delete {url.database} (and its -wal and -shm "
+            "files), run `make run` again (a new database, and a new demo admin), then seed. "
+            "Or keep it and try a second one: `export DATABASE_URL=sqlite:////tmp/clinic-demo.db`"
+            ", then `make run` and seed."
+        )
+    return (
+        "For an empty one: create a new database, point DATABASE_URL at it, and run "
+        "`make run` (or `.venv/bin/flask --app wsgi db upgrade`) before seeding it."
+    )
 
 
 def seed_demo(
@@ -132,20 +127,25 @@ def seed_demo(
         calendar=clock.business_calendar(),
         stamp_suffix="+00" if postgres else "",
     )
-    firsts = [_next_id(model) for model in (Lead, Inquiry, LeadEvent)]
+    firsts = [_next_id(model) for model, _ in _TABLES]
     plan = replace(plan, first_lead_id=firsts[0])
     inquiry_id, event_id = firsts[1], firsts[2]
     shapes = [_RowShape(model.__table__, columns) for model, columns in _TABLES]
+    appointment_id = firsts[3]
     db.session.remove()
     raw = db.engine.raw_connection()
     try:
         writer = (_PostgresWriter if postgres else _SQLiteWriter)(raw)
         with writer.loading([shape.table.name for shape in shapes]):
             for batch, size in _batches(plan, workers):
-                inquiries, events = batch.renumbered(inquiry_id, event_id)
+                inquiries, events, appointments = batch.renumbered(
+                    inquiry_id, event_id, appointment_id
+                )
                 inquiry_id += len(inquiries)
                 event_id += len(events)
-                for shape, rows in zip(shapes, (batch.leads, inquiries, events), strict=True):
+                appointment_id += len(appointments)
+                tables = (batch.leads, inquiries, events, appointments)
+                for shape, rows in zip(shapes, tables, strict=True):
                     writer.insert(shape.table, shape.columns, shape.rows(rows))
                 writer.batch_done()
                 if progress:
@@ -157,16 +157,23 @@ def seed_demo(
         # PostgreSQL writer vacuums and analyses what it loaded). A sample misjudges how many
         # leads a condition or an owner picks out, and the reports then choose slower plans.
         refresh_statistics()
+    bring_consultations_to_today(coordinators, now)
     return SeedReport(
         leads=count,
         inquiries=inquiry_id - firsts[1],
         events=event_id - firsts[2],
+        appointments=appointment_id - firsts[3],
         coordinators=tuple(coordinator.name for coordinator in coordinators),
         seconds=time.monotonic() - started,
     )
 
 
-_TABLES = ((Lead, LEAD_COLUMNS), (Inquiry, INQUIRY_COLUMNS), (LeadEvent, EVENT_COLUMNS))
+_TABLES = (
+    (Lead, LEAD_COLUMNS),
+    (Inquiry, INQUIRY_COLUMNS),
+    (LeadEvent, EVENT_COLUMNS),
+    (Appointment, APPOINTMENT_COLUMNS),
+)
 
 
 def _next_id(model) -> int:

@@ -109,15 +109,34 @@ NOTES = (
     "Very motivated; wants the earliest possible date.",
     "Referred by a former patient.",
 )
-CONTACT_NOTES = (
-    "Left a message with callback number.",
-    "Line busy, will retry.",
-    "Spoke briefly, asked to call back later.",
-    "Sent the intro email with consult options.",
-    "Texted consult availability.",
-    "",
-    "",
-)
+# Notes on contact attempts, by channel ("" for none).
+CONTACT_NOTES = {
+    "call": (
+        "Left a message with callback number.",
+        "Line busy, will retry.",
+        "Spoke briefly, asked to call back later.",
+        "",
+        "",
+    ),
+    "email": ("Sent the intro email with consult options.", "", ""),
+    "sms": ("Texted consult availability.", "", ""),
+}
+
+# Consultations: how they happen, how long they take, where, and what staff note about them.
+CONSULTATION_KINDS = Weighted((("phone", 35), ("video", 35), ("in_person", 30)))
+CONSULTATION_MINUTES = Weighted(((30, 60), (45, 25), (60, 15)))
+CONSULTATION_LOCATIONS: dict[str, tuple[str | None, ...]] = {
+    "phone": (None,),
+    "video": ("Video link in the confirmation email",),
+    "in_person": ("Consultation room 1", "Consultation room 2", "Room 3, second floor"),
+}
+CONSULTATION_NOTES = (
+    None, None, None, None, None, None,
+    "Interpreter needed (Spanish).",
+    "Bringing recent MRI results.",
+    "Parking: use the rear entrance.",
+    "Daughter will join by phone.",
+)  # fmt: skip
 
 # Where people came from: (share, utm source, medium, campaign stem, referrer, content)
 CHANNELS: tuple[tuple[float, str | None, str | None, str | None, str | None, str | None], ...] = (

@@ -11,13 +11,19 @@ from contextlib import contextmanager
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from clinic.database import write_transaction
+from clinic.demo import team as demo_team
+from clinic.extensions import db
+from clinic.models import Lead, StaffUser
 from clinic.models.staff import ROLES
 from clinic.staff import accounts, passwords, two_factor
 from clinic.templating import local_time
 
 users_cli = AppGroup("users", help="Staff accounts: create, deactivate, reset passwords.")
+# How the commands are typed from the project folder, for the hints they print.
+FLASK = ".venv/bin/flask --app wsgi"
 
 
 @contextmanager
@@ -138,26 +144,76 @@ def users_list() -> None:
 
 @users_cli.command("ensure-demo-admin")
 def users_ensure_demo_admin() -> None:
-    """Development only: on an empty database, create an admin and print its password once."""
+    """Development: on a database without staff, create an admin and print its password; on
+    every start, say how to sign in (the demo coordinators' known password included).
+    Production refuses, naming any demo account that still signs in with that password."""
     config = current_app.config
     if config.get("CLINIC_ENV") == "production":
-        raise click.ClickException("ensure-demo-admin never runs in production; nothing created.")
+        message = "ensure-demo-admin never runs in production; nothing created."
+        known = demo_team.with_demo_password(demo_team.existing_coordinators())
+        if known:
+            emails = ", ".join(user.email for user in known)
+            message += (
+                f" These accounts still sign in with the demo password: {emails}. Deactivate "
+                f"them, or give each a new password with `{FLASK} users set-password EMAIL`, "
+                "before serving."
+            )
+        raise click.ClickException(message)
     if not (config.get("DEMO_ADMIN") and config.get("CLINIC_ENV") == "development"):
         click.echo("Demo admin is off for this configuration; nothing created.")
         return
     with write_transaction():
         created = accounts.create_demo_admin()
-    if created is None:
-        click.echo("Staff accounts already exist; no demo admin created.")
-        return
-    user, password = created
-    rule = "=" * 64
-    click.echo(
-        f"\n{rule}\n"
-        "  Demo admin created (development only). Sign in at\n"
-        f"    {config['CLINIC_PUBLIC_URL']}/staff/login\n"
-        f"  email:     {user.email}\n"
-        f"  password:  {password}\n"
-        "  This password is shown only now. Change it under 'Your account'.\n"
-        f"{rule}\n"
-    )
+    rule = "=" * 72
+    lines = [rule, f"  Sign in at {config['CLINIC_PUBLIC_URL']}/staff/login (development only)", ""]
+    lines += _admin_lines(created)
+    lines += _coordinator_lines()
+    if db.session.execute(select(Lead.id).limit(1)).first() is None:
+        lines += [
+            "",
+            "  No leads yet. For a realistic inbox and Today (before trying the inquiry",
+            "  form: demo data goes into a database without leads only), run",
+            f"    {FLASK} demo seed --leads 5000",
+        ]
+    click.echo("\n".join(["", *lines, rule, ""]))
+
+
+def _admin_lines(created: tuple[StaffUser, str] | None) -> list[str]:
+    if created is not None:
+        user, password = created
+        return [
+            "  Demo admin created:",
+            f"  email:     {user.email}",
+            f"  password:  {password}",
+            "  It is shown only now: change it under 'Your account', or set another with",
+            f"    {FLASK} users set-password {user.email}",
+        ]
+    admin = accounts.find_by_email(accounts.DEMO_ADMIN_EMAIL)
+    if admin is None or not admin.active:
+        return ["  Staff accounts already exist; no demo admin created."]
+    return [
+        f"  Admin: {admin.email} (staff accounts already exist), with the password printed",
+        "  when it was created. Lost it? Set another:",
+        f"    {FLASK} users set-password {admin.email}",
+    ]
+
+
+def _coordinator_lines() -> list[str]:
+    """The demo coordinators who still have the demo password, or how to give it back."""
+    coordinators = demo_team.existing_coordinators()
+    if not coordinators:
+        return []
+    known = demo_team.with_demo_password(coordinators)
+    if not known:
+        return [
+            "",
+            "  The demo coordinators have passwords of their own now; give them the demo",
+            f"  password again with: {FLASK} demo coordinators",
+        ]
+    emails = [user.email for user in known]
+    rows = [", ".join(emails[index : index + 3]) for index in range(0, len(emails), 3)]
+    return [
+        "",
+        f"  Coordinators (each sees their own leads on Today), password {demo_team.DEMO_PASSWORD}:",
+        *(f"    {row}" for row in rows),
+    ]
