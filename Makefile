@@ -39,9 +39,11 @@ content: migrate
 # CLINIC_PUBLIC_URL says otherwise.
 SERVE_URL = CLINIC_PUBLIC_URL="$${CLINIC_PUBLIC_URL:-http://$(HOST):$(PORT)}"
 
+# In development, says how to sign in on every start (and creates the demo admin on a new
+# database). `make run PORT=5001` serves on another port.
 run: content
-	$(SERVE_URL) $(FLASK) users ensure-demo-admin
-	$(SERVE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+	@$(SERVE_URL) $(FLASK) users ensure-demo-admin
+	@$(SERVE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -71,8 +73,12 @@ browser-deps: install
 	  else echo "browser tests: npm missing; the accessibility checks will be skipped"; fi; \
 	fi
 
+# Tests run in parallel (pytest-xdist), each worker on its own database (tests/conftest.py);
+# many of them wait on a server, a browser or a subprocess, so more workers than cores pays.
+# TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 4
 test: lint typecheck browser-deps
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache node_modules
