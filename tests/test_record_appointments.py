@@ -105,7 +105,7 @@ def test_a_booking_in_the_past_is_refused_with_what_was_typed(
     html = response.get_data(as_text=True)
     assert "That time has passed; choose a later date or time." in html
     assert 'value="https://meet.example/x"' in html
-    assert '<details class="appointment-book" open>' in html
+    assert '<div class="appointment-book" id="book">' in html
     with app.app_context():
         assert db.session.execute(select(Appointment)).first() is None
 
@@ -247,3 +247,12 @@ def test_consultation_actions_need_csrf(frozen_clock, app, client, casey, lead_i
     with app.app_context():
         rows = db.session.execute(select(Appointment)).scalars().all()
         assert [(row.id, row.status) for row in rows] == [(appointment_id, "booked")]
+
+
+def test_the_booking_form_is_drawn_when_asked_for(frozen_clock, app, client, casey, lead_id):
+    plain = record(client, lead_id)
+    assert f'href="/staff/leads/{lead_id}?book=1#book">Book a consultation</a>' in plain
+    assert f'action="/staff/leads/{lead_id}/appointments"' not in plain
+    asked = client.get(f"/staff/leads/{lead_id}?book=1").get_data(as_text=True)
+    assert '<div class="appointment-book" id="book">' in asked
+    assert f'action="/staff/leads/{lead_id}/appointments"' in asked

@@ -31,7 +31,7 @@ from clinic import clock
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.leads import counts, normalise
-from clinic.leads.appointments import DURATION_MAX, ends_at
+from clinic.leads.appointments import ends_at
 from clinic.leads.pipeline import OPEN_STATUSES, STATUS_LABELS, STATUSES
 from clinic.leads.search import QUERY_MAX, find, search
 from clinic.leads.sql import broad
@@ -453,15 +453,18 @@ def status_options() -> list[tuple[str, str]]:
 
 def booked_appointments(lead_ids: Collection[int], now: datetime) -> dict[int, Appointment]:
     """Each lead's next booked consultation that is not over yet (one under way counts), for a
-    page of leads at once (one query, by ix_appointments_lead_id_starts_at)."""
+    page of leads at once (one query, by ix_appointments_lead_id_starts_at).
+
+    No condition on the start time: with one, PostgreSQL may read every booked consultation of
+    the coming days by start instead of the page's leads' few, so the ones already over (a lead
+    has at most a handful still marked booked) are left out here.
+    """
     if not lead_ids:
         return {}
     rows = db.session.execute(
         select(Appointment)
         .where(
             Appointment.lead_id.in_(list(lead_ids)),
-            # No consultation lasts longer than DURATION_MAX: one that started longer ago is over.
-            Appointment.starts_at > now - timedelta(minutes=DURATION_MAX),
             Appointment.status == literal("booked", literal_execute=True),
         )
         .order_by(Appointment.lead_id, Appointment.starts_at, Appointment.id)
