@@ -529,6 +529,10 @@ def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(frozen_clock,
             {"bulk-lead_ids": "LEAD", "bulk-status": "archived", "bulk-change_status": "1"},
             "not a stage of the pipeline",
         ),
+        (
+            {"bulk-lead_ids": "LEAD", "bulk-status": "consult_booked", "bulk-change_status": "1"},
+            "“Consult booked” needs each lead&#39;s consultation: book it on the lead&#39;s record.",
+        ),
     ],
 )
 def test_bulk_mistakes_are_explained_and_change_nothing(app, client, fields, message):

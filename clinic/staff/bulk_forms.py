@@ -12,6 +12,8 @@ from clinic.leads.pipeline import LOST_REASONS, STATUS_LABELS
 from clinic.models.base import ID_MAX
 from clinic.staff.lead_forms import NO_REASON, LostReasonMixin
 
+BOOKED = "consult_booked"
+
 
 class BulkForm(LostReasonMixin, FlaskForm):
     """Change the leads ticked in the inbox: assign them, or move them to another stage.
@@ -23,7 +25,12 @@ class BulkForm(LostReasonMixin, FlaskForm):
     lead_ids = SelectMultipleField("Leads", coerce=int, validate_choice=False)
     owner = SelectField("Assign to", default="")
     # Checked by the pipeline rules when "Change status" is pressed, ignored for "Assign".
-    status = SelectField("Move to", choices=list(STATUS_LABELS.items()), validate_choice=False)
+    # "Consult booked" is not offered: each lead's consultation is booked on its own record.
+    status = SelectField(
+        "Move to",
+        choices=[(code, label) for code, label in STATUS_LABELS.items() if code != BOOKED],
+        validate_choice=False,
+    )
     lost_reason = SelectField(
         "Reason if lost",
         choices=[NO_REASON] + list(LOST_REASONS.items()),
@@ -43,6 +50,12 @@ class BulkForm(LostReasonMixin, FlaskForm):
             self.form_errors.append("Press “Assign selected” or “Change status of selected”.")
             return False
         return valid
+
+    def validate_status(self, field):
+        if self.change_status.data and field.data == BOOKED:
+            raise ValidationError(
+                "“Consult booked” needs each lead's consultation: book it on the lead's record."
+            )
 
     def validate_lost_reason(self, field):
         if self.change_status.data:
