@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from clinic.demo.team import existing_coordinators, with_demo_password
 from clinic.extensions import db
 from clinic.staff.two_factor import REQUIREMENTS
 
@@ -290,9 +291,30 @@ def check_database(app: Flask, mounts_file: str) -> list[Finding]:
                 "Check DATABASE_URL and that the database server is running.",
             )
         ]
+    found = check_demo_accounts()
     if url.get_backend_name() == "sqlite":
-        return check_sqlite(url.database, journal_mode, mounts_file)
-    return []
+        found += check_sqlite(url.database, journal_mode, mounts_file)
+    return found
+
+
+def check_demo_accounts() -> list[Finding]:
+    """Demo coordinators copied from a development database still open with the password the
+    README publishes."""
+    try:
+        exposed = with_demo_password(existing_coordinators())
+    except SQLAlchemyError:  # not migrated yet: there are no accounts to check
+        db.session.rollback()
+        return []
+    if not exposed:
+        return []
+    return [
+        Finding(
+            f"{len(exposed)} demo coordinator account(s) still sign in with the published demo "
+            f"password: {', '.join(user.email for user in exposed)}.",
+            "Deactivate them (flask users deactivate EMAIL) or give each a new password "
+            "(flask users set-password EMAIL).",
+        )
+    ]
 
 
 def find_problems(app: Flask, mounts_file: str = "/proc/mounts") -> list[Finding]:

@@ -12,6 +12,7 @@ import pytest
 
 from clinic import create_app
 from clinic.deploy_checks import check_settings, check_sqlite, filesystem_type, find_problems
+from clinic.extensions import db
 from config import ProductionConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,3 +197,25 @@ def test_every_setting_in_config_is_documented_in_the_readme():
     table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.M))
     assert names - documented == set(), "add these to README.md's configuration table"
+
+
+def test_demo_coordinators_with_the_published_password_are_a_problem(tmp_path):
+    from clinic.demo.team import DEMO_COORDINATORS, DEMO_PASSWORD
+    from clinic.staff import accounts
+
+    app = create_app(
+        ProductionConfig,
+        **{**good_config(), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/copied.db"},
+    )
+    with app.app_context():
+        db.create_all()
+        name, email = DEMO_COORDINATORS[0]
+        # A database copied from a development machine, demo accounts and all.
+        user = accounts.create_user(email, name, "coordinator", DEMO_PASSWORD, by="test")
+        db.session.commit()
+        [finding] = find_problems(app)
+        assert finding.blocking
+        assert email in finding.problem and "published demo password" in finding.problem
+        accounts.set_password(user, "a new and private passphrase", by="test")
+        db.session.commit()
+        assert find_problems(app) == []
