@@ -531,7 +531,8 @@ def test_today_page_lists_my_follow_ups_new_leads_speed_and_counts(frozen_clock,
         ),
         (
             {"bulk-lead_ids": "LEAD", "bulk-status": "consult_booked", "bulk-change_status": "1"},
-            "“Consult booked” needs each lead&#39;s consultation: book it on the lead&#39;s record.",
+            "“Consult booked” needs each lead&#39;s consultation: "
+            "book it on the lead&#39;s record.",
         ),
     ],
 )
