@@ -145,6 +145,13 @@ class BusinessCalendar:
         closes = (self.closes.hour * 60 + self.closes.minute) if self.closes else 24 * 60
         return (closes - (self.opens.hour * 60 + self.opens.minute)) * 60
 
+    def next_business_day(self, day: date) -> date:
+        """The first business day after ``day``."""
+        following = day + timedelta(days=1)
+        while following.weekday() not in self.days:
+            following += timedelta(days=1)
+        return following
+
     def window(self, day: date) -> tuple[datetime, datetime]:
         """The day's opening hours as UTC instants (a DST day may be shorter or longer)."""
         opens_at = datetime.combine(day, self.opens, tzinfo=self.tz)

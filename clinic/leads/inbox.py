@@ -20,7 +20,6 @@ from sqlalchemy import (
     UnaryExpression,
     and_,
     func,
-    literal,
     or_,
     select,
     tuple_,
@@ -30,8 +29,7 @@ from sqlalchemy import (
 from clinic import clock
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import counts, normalise
-from clinic.leads.appointments import ends_at
+from clinic.leads import appointments, counts, normalise
 from clinic.leads.pipeline import OPEN_STATUSES, STATUS_LABELS, STATUSES
 from clinic.leads.search import QUERY_MAX, find, search
 from clinic.leads.sql import broad
@@ -452,25 +450,8 @@ def status_options() -> list[tuple[str, str]]:
 
 
 def booked_appointments(lead_ids: Collection[int], now: datetime) -> dict[int, Appointment]:
-    """Each lead's next booked consultation that is not over yet (one under way counts), for a
-    page of leads at once (one query, by ix_appointments_lead_id_starts_at).
-
-    No condition on the start time: with one, PostgreSQL may read every booked consultation of
-    the coming days by start instead of the page's leads' few, so the ones already over (a lead
-    has at most a handful still marked booked) are left out here.
-    """
-    if not lead_ids:
-        return {}
-    rows = db.session.execute(
-        select(Appointment)
-        .where(
-            Appointment.lead_id.in_(list(lead_ids)),
-            Appointment.status == literal("booked", literal_execute=True),
-        )
-        .order_by(Appointment.lead_id, Appointment.starts_at, Appointment.id)
-    ).scalars()
-    found: dict[int, Appointment] = {}
-    for appointment in rows:
-        if appointment.lead_id not in found and ends_at(appointment) > now:
-            found[appointment.lead_id] = appointment
-    return found
+    """Each listed lead's next booked consultation that is not over yet, in one query."""
+    return {
+        lead_id: booked[0]
+        for lead_id, booked in appointments.booked_not_over(lead_ids, now).items()
+    }

@@ -9,7 +9,7 @@ from functools import cached_property
 from sqlalchemy import select
 
 from clinic.extensions import db
-from clinic.leads.appointments import appointments_for_lead, ends_at
+from clinic.leads.appointments import appointments_for_lead, is_ahead
 from clinic.leads.identity import PossibleSamePerson, details_not_on_lead, possible_same_people
 from clinic.models import Appointment, Inquiry, Lead, LeadEvent
 
@@ -38,9 +38,7 @@ class LeadRecord:
 
     def next_appointment(self, now: datetime) -> Appointment | None:
         """The booked consultation still to come or under way, soonest first."""
-        return next(
-            (a for a in self.appointments if a.status == "booked" and ends_at(a) > now), None
-        )
+        return next((a for a in self.appointments if is_ahead(a, now)), None)
 
     @property
     def inquiries_by_id(self) -> dict[int, Inquiry]:

@@ -67,9 +67,7 @@ def reply_by(sent_at: datetime, calendar: BusinessCalendar) -> str:
         _, closes_at = calendar.window(day)
         if sent_at < closes_at - LAST_HOUR:
             return f"today before {clock_time(calendar.closes)}"
-    next_day = day + timedelta(days=1)
-    while next_day.weekday() not in calendar.days:
-        next_day += timedelta(days=1)
+    next_day = calendar.next_business_day(day)
     part = part_of_day(calendar.opens)
     if next_day == day + timedelta(days=1):
         return f"tomorrow {part}"
