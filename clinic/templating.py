@@ -148,25 +148,51 @@ def counted(number: int | None, singular: str, plural: str | None = None) -> str
 
 
 # (endpoint, label, admin only): the staff navigation, in order.
+# (endpoint, label, who sees it): "patients" = staff who work the leads (not editors), "admin",
+# "everyone" = editors too. Endpoints not registered (yet) are skipped.
 STAFF_NAV = [
-    ("staff.home", "Today", False),
-    ("staff.leads", "Leads", False),
-    ("staff.reports", "Reports", False),
-    ("staff.automation", "Automation", True),
-    ("staff.users", "Users", True),
-    ("staff.audit", "Audit log", True),
+    ("staff.home", "Today", "patients"),
+    ("staff.leads", "Leads", "patients"),
+    ("staff.calendar", "Calendar", "patients"),
+    ("staff.reports", "Reports", "patients"),
+    ("staff.content", "Pages", "everyone"),
+    ("staff.clinic_settings", "Clinic", "admin"),
+    ("staff.automation", "Automation", "admin"),
+    ("staff.users", "Users", "admin"),
+    ("staff.audit", "Audit log", "admin"),
 ]
+# The tabs of the clinic's settings (admins): one partial, staff/_settings_tabs.html, draws them.
+SETTINGS_TABS = [
+    ("staff.clinic_settings", "Profile"),
+    ("staff.clinicians", "Clinicians"),
+    ("staff.services", "Services and prices"),
+    ("staff.booking_settings", "Booking"),
+    ("staff.website_form", "Website form"),
+    ("staff.api_keys", "API keys"),
+]
+
+
+def _may_see(audience: str) -> bool:
+    from flask_login import current_user
+
+    if audience == "admin":
+        return current_user.is_admin
+    if audience == "patients":
+        return current_user.sees_patient_data
+    return True
 
 
 def staff_nav() -> list[tuple[str, str]]:
     """Navigation entries the signed-in user may open; endpoints not yet registered are skipped."""
-    from flask_login import current_user
-
     return [
         (endpoint, label)
-        for endpoint, label, admin_only in STAFF_NAV
-        if endpoint in current_app.view_functions and (current_user.is_admin or not admin_only)
+        for endpoint, label, audience in STAFF_NAV
+        if endpoint in current_app.view_functions and _may_see(audience)
     ]
+
+
+def settings_tabs() -> list[tuple[str, str]]:
+    return [(e, label) for e, label in SETTINGS_TABS if e in current_app.view_functions]
 
 
 def init_app(app: Flask) -> None:
@@ -184,6 +210,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.filters["counted"] = counted
     app.jinja_env.globals["staff_nav"] = staff_nav
+    app.jinja_env.globals["settings_tabs"] = settings_tabs
     app.jinja_env.globals["clinic_tz_name"] = lambda: clock.zone().key
 
     @app.context_processor

@@ -106,9 +106,11 @@ def user_role(user_id: int):
     return _apply(
         user_id,
         lambda user: accounts.change_role(user, form.role.data, by=by),
-        "{name} is now " + ("an admin." if form.role.data == "admin" else "a coordinator."),
+        "{name} is now " + ROLE_WORDS.get(form.role.data, "a coordinator."),
     )
 
+
+ROLE_WORDS = {"admin": "an admin.", "coordinator": "a coordinator.", "editor": "an editor."}
 
 ACCESS_CHANGES = {
     "deactivate": (

@@ -13,6 +13,7 @@ from clinic.limits import limit_sign_ins
 from clinic.models import utcnow
 from clinic.net import client_ip
 from clinic.staff import accounts, bp, sign_in_throttle, two_factor
+from clinic.staff.auth import open_to_editors
 from clinic.staff.forms import ChangePasswordForm, EmptyForm, LoginForm
 from clinic.staff.sessions import start_session
 from clinic.staff.two_factor_views import ask_for_code
@@ -64,6 +65,7 @@ def _refused_response(form: LoginForm, refusal: sign_in_throttle.Refusal, now):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limit_sign_ins
+@open_to_editors
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
@@ -93,6 +95,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@open_to_editors
 def logout():
     if EmptyForm().validate_on_submit():
         with write_transaction():
@@ -105,6 +108,7 @@ def logout():
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
+@open_to_editors
 def account():
     """Change your own password; every other session of yours ends, this one carries on."""
     form = ChangePasswordForm()

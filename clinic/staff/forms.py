@@ -13,7 +13,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional, Validat
 from clinic.staff.accounts import EMAIL_MAX, NAME_MAX
 from clinic.staff.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [("coordinator", "Coordinator"), ("admin", "Admin")]
+ROLE_CHOICES = [("coordinator", "Coordinator"), ("admin", "Admin"), ("editor", "Editor")]
 PASSWORD_HINT = (
     f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good password; "
     "common passwords and ones containing the email's name are refused."
@@ -78,7 +78,10 @@ class CreateUserForm(FlaskForm):
     role = SelectField(
         "Role",
         choices=ROLE_CHOICES,
-        description="Admins can also manage staff accounts and read the audit log.",
+        description=(
+            "Admins can also manage staff accounts and read the audit log. Editors keep the "
+            "educational pages and never see patients' details."
+        ),
         validators=[InputRequired("Choose a role.")],
     )
     password, confirm = new_password_fields(

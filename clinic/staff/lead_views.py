@@ -21,6 +21,7 @@ from clinic.leads import counts as tab_counts
 from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES
 from clinic.models.appointments import APPOINTMENT_KINDS
 from clinic.staff import bp
+from clinic.staff.auth import open_to_editors
 from clinic.staff.bulk_views import bulk_form
 from clinic.staff.inbox_forms import InboxFilterForm
 from clinic.staff.lead_display import (
@@ -47,7 +48,10 @@ OWNER_WAS = "owner_was"
 
 @bp.get("/")
 @login_required
+@open_to_editors
 def home():
+    if not current_user.sees_patient_data:
+        return redirect(url_for("staff.content"))
     ctx = inbox_context()
     me = current_user.id
     new = today.my_new_leads(me)

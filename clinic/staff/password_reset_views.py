@@ -8,6 +8,7 @@ from clinic.database import write_transaction
 from clinic.limits import limit_password_resets
 from clinic.models import utcnow
 from clinic.staff import accounts, bp, password_reset
+from clinic.staff.auth import open_to_editors
 from clinic.staff.forms import ForgotPasswordForm, ResetPasswordForm
 
 # Where the session keeps the emailed token once the link has been opened (see reset_password).
@@ -25,6 +26,7 @@ RESET_DONE = (
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limit_password_resets
+@open_to_editors
 def forgot_password():
     """The same answer whether or not the email belongs to anyone (see password_reset)."""
     form = ForgotPasswordForm()
@@ -44,6 +46,7 @@ def _link_expired():
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limit_password_resets
+@open_to_editors
 def reset_password():
     """Choose a new password with an emailed link.
 

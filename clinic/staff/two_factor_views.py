@@ -32,7 +32,7 @@ from clinic.extensions import db
 from clinic.limits import limit_sign_ins
 from clinic.models import StaffUser, utcnow
 from clinic.staff import bp, two_factor
-from clinic.staff.auth import admin_required, load_user
+from clinic.staff.auth import admin_required, load_user, open_to_editors
 from clinic.staff.forms import EmptyForm
 from clinic.staff.sessions import start_session
 from clinic.staff.two_factor_forms import ConfirmSetupForm, ProofForm, SignInCodeForm
@@ -131,6 +131,7 @@ def _signed_in(user: StaffUser, now: datetime, check: two_factor.CodeCheck) -> R
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limit_sign_ins
+@open_to_editors
 def two_factor_code():
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
@@ -219,6 +220,7 @@ def _recovery_codes_page(codes: list[str], continue_to: str):
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
 @login_required
+@open_to_editors
 def two_factor_setup():
     """Show the QR code of the secret being set up; switch it on with a current code."""
     user = _me()
@@ -243,6 +245,7 @@ def two_factor_setup():
 
 @bp.post("/two-factor/start")
 @login_required
+@open_to_editors
 def two_factor_start():
     """A fresh secret to scan (a button, because it replaces one not yet confirmed)."""
     if not EmptyForm().validate_on_submit():
@@ -262,6 +265,7 @@ def two_factor_start():
 @bp.route("/two-factor/recovery-codes", methods=["GET", "POST"])
 @login_required
 @limit_sign_ins  # the form checks a password: no faster guessing here than at sign-in
+@open_to_editors
 def two_factor_recovery_codes():
     """Ten new recovery codes for someone who used or lost theirs; the old ones stop working."""
     form = ProofForm()
@@ -281,6 +285,7 @@ def two_factor_recovery_codes():
 @bp.route("/two-factor/turn-off", methods=["GET", "POST"])
 @login_required
 @limit_sign_ins  # the form checks a password: no faster guessing here than at sign-in
+@open_to_editors
 def two_factor_disable():
     """Switch it off with the password or a code, unless the person's role requires it."""
     user = _me()

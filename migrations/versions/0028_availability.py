@@ -1,0 +1,25 @@
+"""consultation availability: weekly hours, exceptions, booking settings
+
+(Placeholder while the change is written: no schema change yet.)
+
+Revision ID: 0028_availability
+Revises: 0027_api_keys
+Create Date: 2026-12-07 18:40:00
+
+"""
+
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = "0028_availability"
+down_revision = "0027_api_keys"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
