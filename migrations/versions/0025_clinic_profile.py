@@ -1,4 +1,4 @@
-"""the clinic's profile, clinicians, services and consent text
+"""the clinic's profile, edited in the browser
 
 (Placeholder while the change is written: no schema change yet.)
 

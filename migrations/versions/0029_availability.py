@@ -1,9 +1,9 @@
-"""consultation availability: weekly hours, exceptions, booking settings
+"""consultation availability: weekly hours, exceptions, booking settings, calendar feeds
 
 (Placeholder while the change is written: no schema change yet.)
 
-Revision ID: 0028_availability
-Revises: 0027_api_keys
+Revision ID: 0029_availability
+Revises: 0028_api_keys
 Create Date: 2026-12-07 18:40:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-07 18:40:00
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
-revision = "0028_availability"
-down_revision = "0027_api_keys"
+revision = "0029_availability"
+down_revision = "0028_api_keys"
 branch_labels = None
 depends_on = None
 

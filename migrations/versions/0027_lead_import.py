@@ -1,9 +1,9 @@
-"""patients book their own consultation: booking links, one booking per slot, reminders
+"""lead imports: batches, rows, saved mappings
 
 (Placeholder while the change is written: no schema change yet.)
 
-Revision ID: 0029_patient_booking
-Revises: 0028_availability
+Revision ID: 0027_lead_import
+Revises: 0026_services_consent
 Create Date: 2026-12-07 18:40:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-07 18:40:00
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
-revision = "0029_patient_booking"
-down_revision = "0028_availability"
+revision = "0027_lead_import"
+down_revision = "0026_services_consent"
 branch_labels = None
 depends_on = None
 

@@ -1,9 +1,9 @@
-"""private calendar feeds for staff
+"""patients book their own consultation: booking links, one booking per slot, reminders
 
 (Placeholder while the change is written: no schema change yet.)
 
-Revision ID: 0030_calendar_feeds
-Revises: 0029_patient_booking
+Revision ID: 0030_patient_booking
+Revises: 0029_availability
 Create Date: 2026-12-07 18:40:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-07 18:40:00
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
-revision = "0030_calendar_feeds"
-down_revision = "0029_patient_booking"
+revision = "0030_patient_booking"
+down_revision = "0029_availability"
 branch_labels = None
 depends_on = None
 

@@ -1,9 +1,9 @@
-"""lead imports: batches, rows, saved mappings
+"""lead-capture API keys and idempotency records
 
 (Placeholder while the change is written: no schema change yet.)
 
-Revision ID: 0026_lead_import
-Revises: 0025_clinic_profile
+Revision ID: 0028_api_keys
+Revises: 0027_lead_import
 Create Date: 2026-12-07 18:40:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-07 18:40:00
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
-revision = "0026_lead_import"
-down_revision = "0025_clinic_profile"
+revision = "0028_api_keys"
+down_revision = "0027_lead_import"
 branch_labels = None
 depends_on = None
 
