@@ -321,6 +321,45 @@ def change_role(user: StaffUser, role: str, *, by: Actor = None) -> None:
     _record("role_changed", by, f"{user.email}: {previous} → {role}")
 
 
+DEGREE_MAX = 60
+SPECIALTY_MAX = 120
+
+
+def set_clinical_reviewer(
+    user: StaffUser,
+    reviewer: bool,
+    degree: str | None,
+    specialty: str | None,
+    *,
+    by: Actor = None,
+) -> None:
+    """Mark someone as a clinical reviewer (or not), with the credentials their bylines show.
+
+    A reviewer's approval is what lets a medical page go public, under their name: the degree
+    is required, so the byline never reads as if anyone at all had approved it.
+
+    :raise AccountError: for a reviewer without a degree, text too long, or no change at all.
+    """
+    degree = clean_line(degree or "") or None
+    specialty = clean_line(specialty or "") or None
+    if reviewer and not degree:
+        raise AccountError(
+            "Enter the degree a reviewer's byline shows, for example MD.", field="degree"
+        )
+    if degree and len(degree) > DEGREE_MAX:
+        raise AccountError(f"Keep the degree under {DEGREE_MAX} characters.", field="degree")
+    if specialty and len(specialty) > SPECIALTY_MAX:
+        raise AccountError(
+            f"Keep the specialty under {SPECIALTY_MAX} characters.", field="specialty"
+        )
+    before = (user.is_clinical_reviewer, user.degree, user.specialty)
+    if before == (reviewer, degree, specialty):
+        raise AccountError(f"{user.email} is already set like that.")
+    user.is_clinical_reviewer, user.degree, user.specialty = reviewer, degree, specialty
+    state = "clinical reviewer" if reviewer else "not a clinical reviewer"
+    _record("reviewer_changed", by, f"{user.email}: {state} ({user.credentials})")
+
+
 def set_export_permission(user: StaffUser, allowed: bool, *, by: Actor = None) -> None:
     """Allow or stop downloading patients' details (the inbox's CSV export) for one person.
 

@@ -11,7 +11,13 @@ from clinic.extensions import db
 from clinic.models import StaffUser
 from clinic.staff import accounts, audit_log, bp, password_reset, sign_in_throttle
 from clinic.staff.auth import admin_required
-from clinic.staff.forms import AuditFilterForm, CreateUserForm, EmptyForm, RoleForm
+from clinic.staff.forms import (
+    AuditFilterForm,
+    CreateUserForm,
+    EmptyForm,
+    ReviewerForm,
+    RoleForm,
+)
 
 
 def _staff_user_or_404(user_id: int) -> StaffUser:
@@ -53,7 +59,7 @@ def user_new():
 
 @bp.get("/users/<id:user_id>")
 @admin_required
-def user_detail(user_id: int):
+def user_detail(user_id: int, reviewer_form: ReviewerForm | None = None):
     user = _staff_user_or_404(user_id)
     role_form = RoleForm(role=user.role)
     key = sign_in_throttle.email_key(user.email)
@@ -62,6 +68,10 @@ def user_detail(user_id: int):
         "staff/users_detail.html",
         user=user,
         role_form=role_form,
+        reviewer_form=reviewer_form
+        or ReviewerForm(
+            reviewer=user.is_clinical_reviewer, degree=user.degree, specialty=user.specialty
+        ),
         button_form=EmptyForm(),
         failures=sign_in_throttle.recent_failures(key, clock.now(), policy),
         can_unlock=sign_in_throttle.has_counting_failures(key),
@@ -108,6 +118,30 @@ def user_role(user_id: int):
         lambda user: accounts.change_role(user, form.role.data, by=by),
         "{name} is now " + ROLE_WORDS.get(form.role.data, "a coordinator."),
     )
+
+
+@bp.post("/users/<id:user_id>/reviewer")
+@admin_required
+def user_reviewer(user_id: int):
+    """Mark a clinical reviewer, with the degree and specialty their bylines show."""
+    form = ReviewerForm()
+    if not form.validate_on_submit():
+        return user_detail(user_id, reviewer_form=form), 400
+    by = _acting_admin()
+    try:
+        with write_transaction():
+            user = _staff_user_or_404(user_id)
+            accounts.set_clinical_reviewer(
+                user, form.reviewer.data, form.degree.data, form.specialty.data, by=by
+            )
+    except accounts.AccountError as error:
+        getattr(form, error.field or "reviewer").errors.append(str(error))
+        return user_detail(user_id, reviewer_form=form), 400
+    if user.is_clinical_reviewer:
+        flash(f"{user.credentials} may now approve medical pages.", "success")
+    else:
+        flash(f"{user.name} no longer approves medical pages.", "success")
+    return redirect(url_for("staff.user_detail", user_id=user_id))
 
 
 ROLE_WORDS = {"admin": "an admin.", "coordinator": "a coordinator.", "editor": "an editor."}

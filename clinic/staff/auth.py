@@ -71,9 +71,12 @@ def editor_may_open(endpoint: str | None) -> bool:
 @bp.before_request
 def refuse_editors():
     """403 for an editor on any staff view not marked `@open_to_editors` (patient data)."""
-    if current_user.is_authenticated and not current_user.sees_patient_data:
-        if not editor_may_open(request.endpoint):
-            abort(403)
+    if (
+        current_user.is_authenticated
+        and not current_user.sees_patient_data
+        and not editor_may_open(request.endpoint)
+    ):
+        abort(403)
 
 
 def reviewer_required(view):

@@ -7,10 +7,17 @@ passwords.py; these forms only check that the right things were typed.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
-from clinic.staff.accounts import EMAIL_MAX, NAME_MAX
+from clinic.staff.accounts import DEGREE_MAX, EMAIL_MAX, NAME_MAX, SPECIALTY_MAX
 from clinic.staff.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 
 ROLE_CHOICES = [("coordinator", "Coordinator"), ("admin", "Admin"), ("editor", "Editor")]
@@ -91,6 +98,20 @@ class CreateUserForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Choose a role.")])
+
+
+class ReviewerForm(FlaskForm):
+    reviewer = BooleanField("Clinical reviewer: may approve medical pages for publication")
+    degree = StringField(
+        "Degree",
+        description="As bylines show it, for example MD or DO, PhD. Required for a reviewer.",
+        validators=[Optional(), Length(max=DEGREE_MAX)],
+    )
+    specialty = StringField(
+        "Specialty",
+        description="Optional, for example Rheumatology.",
+        validators=[Optional(), Length(max=SPECIALTY_MAX)],
+    )
 
 
 class AuditFilterForm(FlaskForm):
