@@ -48,6 +48,11 @@ class Config:
     # Forms and sessions
     WTF_CSRF_TIME_LIMIT = env_int("CSRF_TIME_LIMIT_SECONDS", 3600 * 8)
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # Lead imports (Leads → Import, admins): the largest file the upload page takes (that page
+    # alone; MAX_CONTENT_LENGTH stays for every other), and how long one request of the
+    # import's progress page imports before answering (well under GUNICORN_TIMEOUT).
+    IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+    IMPORT_STEP_SECONDS = env_int("IMPORT_STEP_SECONDS", 5)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
@@ -74,6 +79,8 @@ class Config:
     HSTS_SECONDS = env_int("HSTS_SECONDS", 0)
 
     # The clinic
+    # Name, phone, hours and time zone are first-start defaults only: once an admin saves the
+    # clinic's profile (Staff → Clinic), the saved values are used and these are ignored.
     CLINIC_NAME = os.environ.get("CLINIC_NAME", "Northfield Regenerative Medicine Clinic")
     CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+1 555 010 0199")
     CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Monday to Friday, 9 am to 5 pm")
@@ -97,6 +104,15 @@ class Config:
     # Each app process re-reads the published condition list (and re-renders the inquiry form
     # from it) at most this often; `flask content sync` shows on the form within this time.
     CLINIC_CONTENT_CACHE_SECONDS = env_int("CLINIC_CONTENT_CACHE_SECONDS", 10)
+    # And re-reads the clinic's profile (name, contact details, time zone: on every page and in
+    # every local time) at most this often; the process that saves it shows the change at once.
+    CLINIC_PROFILE_CACHE_SECONDS = env_int("CLINIC_PROFILE_CACHE_SECONDS", 10)
+    # A clinician's approval of a medical page is this many months old before a new review is
+    # due: the page stays public with its date, and reviewers see it on their Today page.
+    CONTENT_REVIEW_MONTHS = env_int("CONTENT_REVIEW_MONTHS", 12)
+    # Each app process re-reads the booking rules (slot length, buffer, horizon, notice) at most
+    # this often; the process that saves them uses the new ones at once.
+    CLINIC_BOOKING_SETTINGS_CACHE_SECONDS = env_int("CLINIC_BOOKING_SETTINGS_CACHE_SECONDS", 10)
 
     # Mail and notifications
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -134,6 +150,23 @@ class Config:
     RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5/minute;30/day")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20/minute;200/day")
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5/minute;50/day")
+    # Patients' booking forms (choose, move, cancel a consultation; ask for a fresh link) per
+    # client address: each can send an email, so a link can't be used to flood a mailbox.
+    RATELIMIT_BOOKING = os.environ.get("RATELIMIT_BOOKING", "10/minute;100/day")
+
+    # The inquiry form framed on the clinic's own site (/embed/inquire): the origins allowed to
+    # frame it, comma-separated (https://www.example-clinic.com); empty, no site may. Every
+    # other page stays unframeable.
+    EMBED_ALLOWED_ORIGINS = env_list("EMBED_ALLOWED_ORIGINS")
+    # How long a framed form may stay open before sending asks to press the button again (its
+    # signed token stands in for the session cookie a framed page can't count on).
+    EMBED_FORM_MAX_AGE_SECONDS = env_int("EMBED_FORM_MAX_AGE_SECONDS", 3600 * 8)
+    # The lead-capture API (/api/v1) refuses larger request bodies with 413.
+    API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
+    # Fetches of private calendar feeds (/calendar/<token>.ics) per client address. Generous:
+    # Google and Outlook fetch everyone's feeds from a few shared addresses, while guessing a
+    # 256-bit token needs unimaginably more than this.
+    RATELIMIT_CALENDAR_FEED = os.environ.get("RATELIMIT_CALENDAR_FEED", "60/minute;5000/day")
 
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
@@ -168,6 +201,9 @@ class TestingConfig(Config):
     CLINIC_CONTENT_CACHE_SECONDS = 0
     CLINIC_STALE_COUNT_CACHE_SECONDS = 0
     CLINIC_SPEED_CACHE_SECONDS = 0
+    # Kept for the whole test (each test has its own app; saving forgets it at once), so query
+    # counts never depend on how long a test took.
+    CLINIC_PROFILE_CACHE_SECONDS = 3600
     CLINIC_NOTIFY_EMAILS = ["coordinators@clinic.test"]
     LOG_FORMAT = "text"
 

@@ -34,10 +34,12 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         security,
         templating,
     )
+    from clinic.api import bp as api_bp
     from clinic.database import configure_engine, engine_options_for
     from clinic.extensions import csrf, db, login_manager, migrate
     from clinic.public import bp as public_bp
     from clinic.staff import bp as staff_bp
+    from clinic.staff.calendar_views import feed_bp as calendar_feed_bp
 
     logging_setup.init_app(app)
     security.init_app(app)
@@ -57,6 +59,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     routing.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(health.bp)
     notify.init_app(app)
     automation.init_app(app)

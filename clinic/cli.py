@@ -15,7 +15,7 @@ from clinic.leads.export import csv_lines, export_records, jsonl_lines, sheet_ro
 from clinic.leads.export_xlsx import workbook_file, write_workbook
 
 content_cli = AppGroup("content", help="Educational pages.")
-leads_cli = AppGroup("leads", help="Leads: export and retention.")
+leads_cli = AppGroup("leads", help="Leads: export, import and retention.")
 database_cli = AppGroup("database", help="Database upkeep (schema changes: `flask db`).")
 
 
@@ -26,9 +26,12 @@ def content_sync() -> None:
         report = sync_content()
     except ContentError as error:
         raise click.ClickException(str(error)) from error
+    for slug in report.skipped:
+        click.echo(f"skipped {slug}: edited in the browser")
     click.echo(
         f"content: {len(report.created)} created, {len(report.updated)} updated, "
-        f"{len(report.unpublished)} unpublished, {len(report.unchanged)} unchanged"
+        f"{len(report.unpublished)} unpublished, {len(report.unchanged)} unchanged, "
+        f"{len(report.skipped)} skipped (edited in the browser)"
     )
 
 
@@ -110,17 +113,25 @@ def database_analyze() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from clinic.api.cli import api_keys_cli
     from clinic.demo.cli import demo_cli
     from clinic.deploy_checks import check_deploy
+    from clinic.leads.importing.cli import leads_import, leads_import_undo
     from clinic.notify.cli import outbox_cli
     from clinic.reports.cli import reports_cli
+    from clinic.staff.calendar_cli import appointments_cli, availability_cli
     from clinic.staff.cli import users_cli
 
     app.cli.add_command(content_cli)
+    app.cli.add_command(api_keys_cli)
     app.cli.add_command(outbox_cli)
+    leads_cli.add_command(leads_import)
+    leads_cli.add_command(leads_import_undo)
     app.cli.add_command(leads_cli)
     app.cli.add_command(database_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(availability_cli)
+    app.cli.add_command(appointments_cli)
     app.cli.add_command(check_deploy)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reports_cli)

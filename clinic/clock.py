@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 
 from clinic.models.base import utcnow
+from clinic.profile import current_profile
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -28,8 +29,11 @@ now = utcnow
 
 
 def zone() -> ZoneInfo:
-    """The clinic's time zone (CLINIC_TIMEZONE)."""
-    return _zone(current_app.config["CLINIC_TIMEZONE"])
+    """The clinic's time zone, as its profile sets it (CLINIC_TIMEZONE before the first save).
+
+    Read many times per page: the profile comes from the process's copy, not the database.
+    """
+    return _zone(current_profile().timezone)
 
 
 @lru_cache(maxsize=8)
@@ -64,7 +68,7 @@ def business_calendar() -> BusinessCalendar:
     """
     config = current_app.config
     return _calendar(
-        config["CLINIC_BUSINESS_HOURS"], config["CLINIC_BUSINESS_DAYS"], config["CLINIC_TIMEZONE"]
+        config["CLINIC_BUSINESS_HOURS"], config["CLINIC_BUSINESS_DAYS"], current_profile().timezone
     )
 
 

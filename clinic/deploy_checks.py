@@ -21,7 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from clinic.demo.team import existing_coordinators, with_demo_password
+from clinic.content.catalogue import published_service_count
+from clinic.content.review import unreviewed_condition_pages
+from clinic.demo.team import existing_demo_accounts, with_demo_password
 from clinic.extensions import db
 from clinic.staff.two_factor import REQUIREMENTS
 
@@ -291,17 +293,17 @@ def check_database(app: Flask, mounts_file: str) -> list[Finding]:
                 "Check DATABASE_URL and that the database server is running.",
             )
         ]
-    found = check_demo_accounts()
+    found = check_demo_accounts() + check_unreviewed_pages() + check_published_services()
     if url.get_backend_name() == "sqlite":
         found += check_sqlite(url.database, journal_mode, mounts_file)
     return found
 
 
 def check_demo_accounts() -> list[Finding]:
-    """Demo coordinators copied from a development database still open with the password the
-    README publishes."""
+    """Demo accounts (coordinators, editor, reviewer) copied from a development database still
+    open with the password the README publishes."""
     try:
-        exposed = with_demo_password(existing_coordinators())
+        exposed = with_demo_password(existing_demo_accounts())
     except SQLAlchemyError:  # not migrated yet: there are no accounts to check
         db.session.rollback()
         return []
@@ -309,10 +311,51 @@ def check_demo_accounts() -> list[Finding]:
         return []
     return [
         Finding(
-            f"{len(exposed)} demo coordinator account(s) still sign in with the published demo "
+            f"{len(exposed)} demo account(s) still sign in with the published demo "
             f"password: {', '.join(user.email for user in exposed)}.",
             "Deactivate them (flask users deactivate EMAIL) or give each a new password "
             "(flask users set-password EMAIL).",
+        )
+    ]
+
+
+def check_unreviewed_pages() -> list[Finding]:
+    """Medical pages patients can read that no clinician at the clinic has approved (shipped
+    text published by `content sync`)."""
+    try:
+        slugs = unreviewed_condition_pages()
+    except SQLAlchemyError:  # not migrated yet: there are no pages to check
+        db.session.rollback()
+        return []
+    if not slugs:
+        return []
+    return [
+        Finding(
+            f"{len(slugs)} published condition page(s) have no clinician's approval: "
+            f"{', '.join(slugs)}.",
+            "Have a clinical reviewer (an admin marks them in Users) review each under Pages "
+            "(/staff/content), or unpublish it.",
+        )
+    ]
+
+
+def check_published_services() -> list[Finding]:
+    """A clinic that charges patients must say for what and how much, and whether each
+    treatment is approved, part of a registered trial, or neither (/services)."""
+    try:
+        published = published_service_count()
+    except SQLAlchemyError:  # not migrated yet: nothing can be published
+        db.session.rollback()
+        return []
+    if published:
+        return []
+    return [
+        Finding(
+            "No service is published: patients can't see what the clinic offers, what it "
+            "costs, or whether a treatment is FDA-approved or part of a registered trial.",
+            "Add the consultation and each treatment programme with its price and regulatory "
+            "standing under Clinic → Services and prices (/staff/settings/services), and "
+            "publish them.",
         )
     ]
 

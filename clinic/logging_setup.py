@@ -18,8 +18,9 @@ import time
 import uuid
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 # No slash on either side of the @: an address in a path is blanked, not the path around it.
@@ -168,7 +169,26 @@ def _referrer() -> str | None:
         return None
     page = urlsplit(request.referrer)
     query = "?[query]" if page.query else ""
-    return f"{page.scheme}://{page.netloc}{unquote(page.path)}{query}"[:HEADER_MAX]
+    return f"{page.scheme}://{page.netloc}{_without_token(unquote(page.path))}{query}"[:HEADER_MAX]
+
+
+def _without_token(path: str) -> str:
+    """A path of ours whose route carries a ``<token>`` (a patient who came from their booking
+    link) as the route's pattern; any other path as it is."""
+    try:
+        rule, arguments = current_app.url_map.bind("").match(path, return_rule=True)
+    except HTTPException:  # not one of our routes (or a redirect): nothing of ours to hide
+        return path
+    return rule.rule if "token" in arguments else path
+
+
+def _logged_path() -> str:
+    """The path, except that a route's ``<token>`` part (a calendar feed's secret, a patient's
+    booking link) is written as the route's pattern: a log line must not hand out the key."""
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path
 
 
 def _finish_request(response: Response) -> Response:
@@ -178,11 +198,11 @@ def _finish_request(response: Response) -> Response:
     logging.getLogger("clinic.request").info(
         "%s %s %s",
         request.method,
-        request.path,
+        path := _logged_path(),
         response.status_code,
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "status": response.status_code,
             "duration_ms": elapsed_ms,
             "referrer": _referrer(),

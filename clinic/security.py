@@ -7,26 +7,49 @@ a Content-Security-Policy that runs only our own scripts, no framing, no MIME sn
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, current_app, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 # No 'unsafe-inline' and no wildcard anywhere. JSON-LD blocks (<script type="application/ld+json">)
 # are data, not scripts: browsers never execute them, so script-src need not allow them.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
+POLICY_DIRECTIVES = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "frame-ancestors {ancestors}",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+]
+CONTENT_SECURITY_POLICY = "; ".join(POLICY_DIRECTIVES).format(ancestors="'none'")
+
+# The inquiry form for the clinic's own site (clinic.public.embed_views) is the one page other
+# sites may frame, and only those in EMBED_ALLOWED_ORIGINS; its script is the one file they load.
+EMBED_PREFIX = "/embed/"
+EMBED_SCRIPT = "/static/js/embed.js"
+# An origin as CSP writes it (scheme, host, optional port; a leading *. for subdomains): nothing
+# that could end the directive or add another.
+_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def embed_origins() -> list[str]:
+    """EMBED_ALLOWED_ORIGINS without trailing slashes, leaving out anything not an origin."""
+    configured = current_app.config.get("EMBED_ALLOWED_ORIGINS") or []
+    origins = [origin.strip().rstrip("/") for origin in configured]
+    return [origin for origin in origins if _ORIGIN.fullmatch(origin)]
+
+
+def embed_policy() -> str:
+    """The same strict policy, framable by the allowed origins and by our own pages (the
+    settings page's preview) only."""
+    return "; ".join(POLICY_DIRECTIVES).format(ancestors=" ".join(["'self'", *embed_origins()]))
+
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
@@ -43,7 +66,7 @@ def holds_personal_data(response: Response) -> bool:
     """
     if request.path == STAFF_PREFIX or request.path.startswith(STAFF_PREFIX + "/"):
         return True
-    if request.endpoint in PERSONAL_ENDPOINTS:
+    if request.endpoint in PERSONAL_ENDPOINTS or request.path.startswith(EMBED_PREFIX):
         return True
     if "csrf_token" in g:
         return True
@@ -53,15 +76,20 @@ def holds_personal_data(response: Response) -> bool:
 def add_security_headers(response: Response) -> Response:
     """The headers every response carries; HSTS only where the site is served over HTTPS."""
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    embedded = request.path.startswith(EMBED_PREFIX)
+    headers["Content-Security-Policy"] = embed_policy() if embedded else CONTENT_SECURITY_POLICY
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
+    if not embedded:  # it can't say "these origins": frame-ancestors does, for the embed
+        headers["X-Frame-Options"] = "DENY"
     # strict-origin-when-cross-origin still sends the same-origin Referer that Flask-WTF checks
     # over HTTPS, while other sites see only our origin.
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    # Other sites load the embed's script; a parent page isolated with COEP needs its frame's
+    # consent too.
+    shared = embedded or request.path == EMBED_SCRIPT
+    headers["Cross-Origin-Resource-Policy"] = "cross-origin" if shared else "same-origin"
     hsts_seconds = current_app.config.get("HSTS_SECONDS", 0)
     if hsts_seconds:
         headers["Strict-Transport-Security"] = f"max-age={int(hsts_seconds)}"

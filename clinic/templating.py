@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 
 from flask import Flask, current_app
 
-from clinic import clock
+from clinic import clock, profile
 from clinic.leads.normalise import display_phone
 from clinic.leads.pipeline import STATUS_LABELS
 
@@ -191,6 +191,19 @@ def staff_nav() -> list[tuple[str, str]]:
     ]
 
 
+def clinic_structured_data() -> dict[str, object]:
+    """The clinic as schema.org's MedicalClinic, for the JSON-LD block of public pages (the
+    page writes it with ``tojson``, which escapes <, > and & so no value can end the block)."""
+    try:
+        calendar = clock.business_calendar()
+        hours = profile.opening_hours(calendar.days, calendar.opens, calendar.closes)
+    except clock.BusinessHoursError:
+        hours = None
+    return profile.structured_data(
+        profile.current_profile(), current_app.config["CLINIC_PUBLIC_URL"], hours
+    )
+
+
 def settings_tabs() -> list[tuple[str, str]]:
     return [(e, label) for e, label in SETTINGS_TABS if e in current_app.view_functions]
 
@@ -213,13 +226,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["settings_tabs"] = settings_tabs
     app.jinja_env.globals["clinic_tz_name"] = lambda: clock.zone().key
 
+    app.jinja_env.globals["clinic_structured_data"] = clinic_structured_data
+
     @app.context_processor
     def clinic_facts():
-        config = current_app.config
+        facts = profile.current_profile()
         return {
-            "clinic_name": config["CLINIC_NAME"],
-            "clinic_phone": config["CLINIC_PHONE"],
-            "clinic_phone_href": "tel:"
-            + "".join(c for c in config["CLINIC_PHONE"] if c in "+0123456789"),
-            "clinic_hours": config["CLINIC_HOURS"],
+            "clinic_name": facts.name,
+            "clinic_phone": facts.phone,
+            "clinic_phone_href": facts.phone_href,
+            "clinic_hours": facts.hours,
+            "clinic_email": facts.email,
+            "clinic_address_lines": facts.address_lines,
+            "clinic_logo_url": facts.logo_url,
+            "clinic_social_links": facts.social_links,
         }

@@ -111,27 +111,58 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-# PostgreSQL checks lead_events' foreign key for every inquiry DELETE removes, and nothing in the
-# app deletes inquiries, so lead_events.inquiry_id has no index: after a test of thousands of
-# leads that is one scan of the events per inquiry. TRUNCATE checks nothing, but costs more than
+# PostgreSQL checks the foreign keys of every row DELETE removes: after a test of thousands of
+# leads, emptying the tables row by row is slow. TRUNCATE checks nothing, but costs more than
 # DELETE on small tables, so it is kept for large ones.
 TRUNCATE_FROM_INQUIRIES = 1000
 
 
+# The shipped pages, loaded once per run, stay between tests (see _restore_shipped_pages).
+CONTENT_TABLES = ("page_reviews", "page_revisions", "articles")
+
+
 def _empty_tables() -> None:
-    keep = {"alembic_version", "articles"}
+    _restore_shipped_pages()
+    # A stored consent wording is never deleted (app servers remember their ids), like the pages.
+    keep = {"alembic_version", "consent_texts", *CONTENT_TABLES}
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in keep]
+    reload_pages = False
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql" and _inquiries_at_least(
             connection, TRUNCATE_FROM_INQUIRIES
         ):
+            # TRUNCATE refuses a table another one keeps a foreign key to (the pages name their
+            # authors), so the pages go too and are loaded again.
+            tables += [db.metadata.tables[name] for name in CONTENT_TABLES]
             quote = connection.dialect.identifier_preparer.quote
             connection.execute(text(f"TRUNCATE {', '.join(quote(t.name) for t in tables)}"))
+            reload_pages = True
         else:
             for table in tables:
                 connection.execute(table.delete())
         # The message search is written by the code that writes inquiries, not by a trigger.
         connection.execute(text("DELETE FROM search_messages"))
+    if reload_pages:
+        sync_content()
+
+
+def _restore_shipped_pages() -> None:
+    """A test that edited or reviewed pages leaves revisions (and staff ids) behind: the pages go
+    back to what `content sync` loads into an empty database, before the staff rows go. Untouched,
+    every page has exactly its one shipped revision and no review."""
+    with db.engine.connect() as connection:
+        touched = connection.execute(
+            text(
+                "SELECT (SELECT count(*) FROM page_reviews) > 0"
+                " OR (SELECT count(*) FROM page_revisions) <> (SELECT count(*) FROM articles)"
+            )
+        ).scalar_one()
+    if touched:
+        db.session.rollback()
+        for table in CONTENT_TABLES:
+            db.session.execute(db.metadata.tables[table].delete())
+        db.session.commit()
+        sync_content()
 
 
 def _inquiries_at_least(connection, count: int) -> bool:

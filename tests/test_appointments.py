@@ -141,7 +141,7 @@ def test_a_patient_booking_is_not_a_first_contact(frozen_clock, ctx):
     assert booking.actor_id is None
     assert (
         booking.body
-        == "Consultation booked by the patient: Thursday 10 December, 14:00–14:45, video"
+        == "The patient booked a consultation: Thursday 10 December, 14:00–14:45, video"
     )
 
 

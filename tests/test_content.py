@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
 
 from clinic.content.loader import ContentError, sync_content
 from clinic.content.render import render_markdown
+from clinic.content.revisions import PageSource, latest_revision, save_revision
+from clinic.deploy_checks import check_unreviewed_pages
 from clinic.extensions import db
-from clinic.models import Article
+from clinic.models import Article, PageReview, PageRevision
+from tests.staff_helpers import make_staff
 
 PAGE = """---
 title: "Test condition"
@@ -41,15 +45,19 @@ def articles():
     return {a.slug: a for a in db.session.execute(select(Article)).scalars()}
 
 
+def empty_content() -> None:
+    for model in (PageReview, PageRevision, Article):
+        db.session.execute(model.__table__.delete())
+    db.session.commit()
+
+
 @pytest.fixture
 def scratch_content(ctx):
-    """An empty articles table for the test; the shipped content comes back afterwards."""
-    db.session.execute(Article.__table__.delete())
-    db.session.commit()
+    """Empty content tables for the test; the shipped content comes back afterwards."""
+    empty_content()
     yield
     db.session.rollback()
-    db.session.execute(Article.__table__.delete())
-    db.session.commit()
+    empty_content()
     sync_content()
 
 
@@ -119,13 +127,119 @@ def test_shipped_content_has_the_required_pages(ctx):
     for slug in ("about/stem-cell-therapy", "faq", "privacy", "disclaimer", "lupus"):
         assert slug in pages, slug
     lupus = pages["lupus"]
-    assert lupus.last_reviewed is not None
+    assert lupus.published_revision == 1 and lupus.reviewed_at is None  # shipped, unreviewed
     text = lupus.body_html
-    for fact in ("SLEDAI", "regulatory T cells", "Deng", "https://doi.org/10.1136/"):
+    for fact in ("SLEDAI", "regulatory T cells", 'href="#ref-3"'):
         assert fact in text, fact
+    cited = {ref["doi"] for ref in json.loads(lupus.references_json)}
+    assert "10.1136/annrheumdis-2017-211073" in cited  # Deng 2017, the controlled trial
     assert "suppress T regulatory" not in text
     titles = [a.title for a in pages.values()]
     summaries = [a.summary for a in pages.values()]
     assert len(set(titles)) == len(titles)
     assert len(set(summaries)) == len(summaries)
     assert len(json.loads(lupus.toc_json)) >= 4
+
+
+OLD_FORMAT = """---
+title: "Old format"
+slug: old-format
+kind: page
+summary: "A page in the format before structured references."
+---
+## Text
+
+A finding [1] and another [2].
+
+## References
+
+1. Deng D, et al. A randomised trial. Ann Rheum Dis 2017. <https://doi.org/10.1136/x-1>
+2. A leaflet. <https://pubmed.ncbi.nlm.nih.gov/123/>
+"""
+
+NEW_FORMAT = """---
+title: "New format"
+slug: new-format
+kind: page
+summary: "A page with structured references."
+references:
+  - authors: "Müller F, et al."
+    year: 2024
+    title: "A case series"
+    source: "N Engl J Med 2024;390(8):687–700"
+    doi: "10.1056/NEJMoa2308917"
+    pmid: "38381673"
+---
+A finding [1].
+"""
+
+
+def test_both_source_formats_become_structured_references(scratch_content, tmp_path):
+    write(tmp_path, "old.md", OLD_FORMAT)
+    write(tmp_path, "new.md", NEW_FORMAT)
+    sync_content(tmp_path)
+    pages = articles()
+    old = json.loads(pages["old-format"].references_json)
+    assert [(r["title"], r["doi"], r["pmid"]) for r in old] == [
+        ("Deng D, et al. A randomised trial. Ann Rheum Dis 2017.", "10.1136/x-1", ""),
+        ("A leaflet.", "", "123"),
+    ]
+    assert "## References" not in latest_revision(pages["old-format"]).body_markdown
+    [new] = json.loads(pages["new-format"].references_json)
+    assert (new["authors"], new["year"], new["pmid"]) == ("Müller F, et al.", "2024", "38381673")
+    assert 'href="#ref-1"' in pages["new-format"].body_html
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("A finding [1] and [2].", "new.md: the text cites [2], but there is no reference 2"),
+        ("No citation.", "new.md: reference 1 is never cited in the text"),
+    ],
+)
+def test_a_wrong_citation_is_refused_naming_file_and_number(ctx, tmp_path, body, message):
+    write(tmp_path, "new.md", NEW_FORMAT.replace("A finding [1].", body))
+    with pytest.raises(ContentError, match=re.escape(message)):
+        sync_content(tmp_path)
+
+
+def test_sync_never_overwrites_a_page_edited_in_the_browser(scratch_content, tmp_path, runner):
+    page = write(tmp_path, "test.md", PAGE)
+    sync_content(tmp_path)
+    editor = make_staff("ed@clinic.test", role="editor", name="Eddie Editor")
+    article = articles()["test-condition"]
+    source = PageSource.of(latest_revision(article))
+    source.body_markdown += "\nAn editor's sentence.\n"
+    save_revision(article, source, editor)
+    db.session.commit()
+
+    page.write_text(PAGE.replace("Plain text", "Shipped change"), encoding="utf-8")
+    report = sync_content(tmp_path)
+    assert report.skipped == ["test-condition"] and report.updated == []
+    assert latest_revision(articles()["test-condition"]).body_markdown.endswith(
+        "An editor's sentence.\n"
+    )
+    # Its source gone from the shipped folder, the page edited in the browser stays published.
+    result = runner.invoke(args=["content", "sync"])
+    assert "skipped test-condition: edited in the browser" in result.output
+    assert articles()["test-condition"].published
+
+
+def test_cli_names_the_pages_it_skipped(app, runner):
+    with app.app_context():
+        editor = make_staff("ed@clinic.test", role="editor", name="Eddie Editor")
+        article = articles()["faq"]
+        source = PageSource.of(latest_revision(article))
+        save_revision(article, PageSource(**{**source.__dict__, "title": "FAQ"}), editor)
+        article.source_hash = "changed upstream"
+        db.session.commit()
+    result = runner.invoke(args=["content", "sync"])
+    assert result.exit_code == 0
+    assert "skipped faq: edited in the browser" in result.output
+    assert "1 skipped (edited in the browser)" in result.output
+
+
+def test_check_deploy_refuses_published_condition_pages_without_approval(ctx):
+    [finding] = check_unreviewed_pages()
+    assert finding.blocking and "lupus" in finding.problem
+    assert "no clinician's approval" in finding.problem

@@ -13,10 +13,11 @@ from sqlalchemy import delete, func, select, text
 
 from clinic import clock
 from clinic.demo.cli import EMPTY_ONLY, parse_now
-from clinic.demo.team import DEMO_COORDINATORS, DEMO_PASSWORD
+from clinic.demo.team import DEMO_COORDINATORS, DEMO_EDITOR, DEMO_PASSWORD, DEMO_REVIEWER
 from clinic.extensions import db
 from clinic.leads import normalise
 from clinic.leads.appointments import describe, ends_at
+from clinic.leads.availability import weekly_hours
 from clinic.leads.pipeline import CLOSED_STATUSES, LOST_REASONS, NO_CONTACT_REASONS, STATUSES
 from clinic.models import Appointment, Inquiry, Lead, LeadEvent, StaffUser
 from clinic.reports.facts import backfill
@@ -171,7 +172,11 @@ def test_data_looks_like_a_real_clinic(app, runner):
         inquiries = db.session.execute(select(Inquiry)).scalars().all()
         events = Counter(db.session.execute(select(LeadEvent.kind)).scalars())
         owners = set(db.session.execute(select(Lead.owner_id)).scalars())
-        coordinators = db.session.execute(select(StaffUser)).scalars().all()
+        coordinators = (
+            db.session.execute(select(StaffUser).where(StaffUser.role == "coordinator"))
+            .scalars()
+            .all()
+        )
     conditions = Counter(lead.condition_slug for lead in leads)
     assert set(conditions) == CONDITION_SLUGS
     assert 0.12 < conditions["lupus"] / len(leads) < 0.18
@@ -275,7 +280,18 @@ def test_demo_coordinators_alone_once_and_never_in_production(app, runner, datab
     assert again.exit_code == 0, again.output
     with app.app_context():
         emails = db.session.execute(select(StaffUser.email, StaffUser.role)).all()
-        assert sorted(emails) == sorted((email, "coordinator") for _, email in DEMO_COORDINATORS)
+        content_team = [(DEMO_EDITOR[1], "editor"), (DEMO_REVIEWER[1], "editor")]
+        assert sorted(emails) == sorted(
+            [(email, "coordinator") for _, email in DEMO_COORDINATORS] + content_team
+        )
+        reviewer = accounts.find_by_email(DEMO_REVIEWER[1])
+        assert (
+            reviewer.is_clinical_reviewer
+            and reviewer.credentials == "Hannah Weiss, MD, Rheumatology"
+        )
+        # Each coordinator offers consultation hours, so patients can book in the demo.
+        mei = accounts.find_by_email("mei.lin@example.org")
+        assert {hours.kind for hours in weekly_hours(mei.id)} == {"phone", "video"}
         assert db.session.execute(select(func.count()).select_from(Lead)).scalar_one() == 0
     client = app.test_client()
     assert sign_in(client, "mei.lin@example.org", DEMO_PASSWORD).status_code == 302
@@ -392,7 +408,12 @@ def test_consultations_follow_the_appointment_rules_with_some_today_for_everyone
         leads = {lead.id: lead for lead in db.session.execute(select(Lead)).scalars()}
         appointments = db.session.execute(select(Appointment)).scalars().all()
         events = db.session.execute(select(LeadEvent)).scalars().all()
-        coordinators = {user.id for user in db.session.execute(select(StaffUser)).scalars()}
+        coordinators = {
+            user.id
+            for user in db.session.execute(
+                select(StaffUser).where(StaffUser.role == "coordinator")
+            ).scalars()
+        }
         bodies = defaultdict(list)
         for event in events:
             bodies[(event.lead_id, event.created_at)].append(event.body)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from clinic import create_app
-from clinic.demo.team import DEMO_COORDINATORS, DEMO_PASSWORD
+from clinic.demo.team import DEMO_COORDINATORS, DEMO_EDITOR, DEMO_PASSWORD, DEMO_REVIEWER
 from clinic.extensions import db
 from clinic.staff import accounts
 from config import ProductionConfig
@@ -66,7 +66,7 @@ def test_a_coordinator_with_a_password_of_their_own_is_not_offered(development, 
     output = start(runner)
     assert COORDINATOR_EMAILS[0] not in output and COORDINATOR_EMAILS[1] in output
     with development.app_context():
-        for email in COORDINATOR_EMAILS[1:]:
+        for email in [*COORDINATOR_EMAILS[1:], DEMO_EDITOR[1], DEMO_REVIEWER[1]]:
             accounts.set_password(accounts.find_by_email(email), "a passphrase of their own")
         db.session.commit()
     output = start(runner)

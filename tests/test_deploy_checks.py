@@ -199,6 +199,21 @@ def test_every_setting_in_config_is_documented_in_the_readme():
     assert names - documented == set(), "add these to README.md's configuration table"
 
 
+def publish_a_service() -> None:
+    from clinic.models import Service
+
+    db.session.add(
+        Service(
+            name="Consultation",
+            kind="consultation",
+            price_min_cents=350_00,
+            regulatory_standing="fda_approved",
+            published=True,
+        )
+    )
+    db.session.commit()
+
+
 def test_demo_coordinators_with_the_published_password_are_a_problem(tmp_path):
     from clinic.demo.team import DEMO_COORDINATORS, DEMO_PASSWORD
     from clinic.staff import accounts
@@ -209,6 +224,7 @@ def test_demo_coordinators_with_the_published_password_are_a_problem(tmp_path):
     )
     with app.app_context():
         db.create_all()
+        publish_a_service()  # a published service is checked too (tests/test_services.py)
         name, email = DEMO_COORDINATORS[0]
         # A database copied from a development machine, demo accounts and all.
         user = accounts.create_user(email, name, "coordinator", DEMO_PASSWORD, by="test")

@@ -213,3 +213,24 @@ def test_the_development_server_logs_each_request_once_without_colour_codes(
     assert output.count("/healthz") == 1 and "GET /healthz 200" in output
     assert output.count("/no-such-page") == 1 and "GET /no-such-page 404" in output
     assert "\x1b" not in output
+
+
+def test_a_secret_in_a_path_is_logged_as_the_routes_pattern(client, all_records):
+    """A calendar feed's address is its key: the request line names the route, not the token."""
+    token = "feed-secret-abcdefghijklmnop"
+    response = client.get(f"/calendar/{token}.ics")
+
+    assert response.status_code == 404
+    request_lines = [r for r in all_records if r.name == "clinic.request"]
+    assert [r.getMessage() for r in request_lines] == ["GET /calendar/<token>.ics 404"]
+    assert token not in rendered(all_records)
+    assert request_lines[0].path == "/calendar/<token>.ics"
+
+
+def test_a_booking_link_in_the_referrer_is_logged_as_the_routes_pattern(client, all_records):
+    token = "booking-secret-abcdefghijklmnop"
+    client.get("/services", headers={"Referer": f"http://localhost/book/{token}?kind=phone"})
+
+    [line] = [r for r in all_records if r.name == "clinic.request"]
+    assert line.referrer == "http://localhost/book/<token>?[query]"
+    assert token not in rendered(all_records)

@@ -54,12 +54,12 @@ def test_titles_are_unique_across_pages(client):
 
 def test_lupus_article_is_the_flagship(client):
     html = client.get("/conditions/lupus").get_data(as_text=True)
-    assert "Last reviewed" in html
+    assert "Not yet reviewed by a clinician at" in html  # shipped: no approval yet
     assert "not approved by the US Food and Drug Administration" in html  # disclaimer
     assert 'property="og:title"' in html
     ld = json.loads(re.search(r'application/ld\+json">(.*?)</script>', html, re.S).group(1))
     assert ld["@type"] == "MedicalWebPage"
-    assert ld["lastReviewed"]
+    assert ld["lastReviewed"] is None  # set from a clinician's approval (test_content_review)
     assert "References" in html
     assert "On this page" in html  # table of contents
     # The embedded form has lupus preselected and records the article it was sent from.

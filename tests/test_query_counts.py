@@ -191,6 +191,9 @@ NEW_INQUIRY = [
     ("INSERT", "search_messages"),
     ("INSERT", "lead_events"),
     ("SELECT", "outbox_messages"),
+    # Whether any time is free to book: the acknowledgement offers the booking link only then.
+    ("SELECT", "weekly_hours"),
+    ("SELECT", "availability_exceptions"),
     ("INSERT", "outbox_messages"),
     ("INSERT", "outbox_messages"),
     ("SELECT", "webhook_endpoints"),
@@ -208,6 +211,8 @@ RETURNING_INQUIRY = [
     ("DELETE", "search_messages"),
     ("INSERT", "search_messages"),
     ("SELECT", "outbox_messages"),
+    ("SELECT", "weekly_hours"),
+    ("SELECT", "availability_exceptions"),
     ("INSERT", "outbox_messages"),
     ("INSERT", "outbox_messages"),
     ("SELECT", "staff_users"),

@@ -156,7 +156,9 @@ def test_the_session_holds_the_reference_way_and_time_only(client, submit_inquir
     submit_inquiry(message="My kidneys, secret detail 8842")
     with client.session_transaction() as session:
         sent = dict(session[SESSION_KEY])
-    assert set(sent) == {"reference", "contact", "at"}
+    # "book": the signed token of the personal booking link, which names ids only.
+    assert set(sent) == {"reference", "contact", "at", "book"}
+    assert "8842" not in str(sent)
     assert sent["contact"] == "phone"
     assert datetime.fromisoformat(sent["at"]) == datetime(2026, 12, 9, 10, 0, tzinfo=CLINIC_TZ)
     assert REFERENCE.match(sent["reference"])

@@ -404,9 +404,9 @@ def test_admins_policy_leaves_a_coordinator_alone(app, client):
     [
         ("none", set()),
         ("admins", {"admin"}),
-        ("all", {"admin", "coordinator"}),
+        ("all", {"admin", "coordinator", "editor"}),
         (" Admins ", {"admin"}),
-        ("admin", {"admin", "coordinator"}),  # a typo is read as the strictest
+        ("admin", {"admin", "coordinator", "editor"}),  # a typo is read as the strictest
     ],
 )
 def test_the_policy_setting(setting, required):

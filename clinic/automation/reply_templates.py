@@ -7,10 +7,9 @@ copies the text repeats the claim to a patient.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
+from clinic.content.claims import claim_phrases
 from clinic.extensions import db
 from clinic.leads import normalise
 from clinic.models import ReplyTemplate, StaffUser
@@ -20,27 +19,6 @@ TITLE_MAX = 120
 SUBJECT_MAX = 200
 BODY_MAX = 5000
 SMS_MAX = 640  # four text-message segments
-# Outcome claims regulators have cited in actions against regenerative-medicine clinics.
-CLAIM_WORDS = (
-    "cure",
-    "cures",
-    "cured",
-    "curing",
-    "guarantee",
-    "guarantees",
-    "guaranteed",
-    "miracle",
-    "miraculous",
-    "proven",
-    "reverse",
-    "reverses",
-    "reversed",
-    "heal",
-    "heals",
-    "healed",
-    "healing",
-)
-_CLAIMS = re.compile(r"\b(" + "|".join(CLAIM_WORDS) + r")\b", re.IGNORECASE)
 
 
 class ReplyTemplateError(ValueError):
@@ -48,14 +26,9 @@ class ReplyTemplateError(ValueError):
 
 
 def outcome_claims(*texts: str) -> list[str]:
-    """The outcome-claim words used, lower-cased, in order of first use, without repeats."""
-    found: list[str] = []
-    for text in texts:
-        for match in _CLAIMS.finditer(text or ""):
-            word = match.group(1).lower()
-            if word not in found:
-                found.append(word)
-    return found
+    """The outcome-claim words used, lower-cased, in order of first use, without repeats (the
+    same checker as the educational pages')."""
+    return claim_phrases(*texts)
 
 
 def template_claims(template: ReplyTemplate) -> list[str]:

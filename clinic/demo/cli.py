@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from clinic import clock
 from clinic.demo.seed import SeedRefused, check_can_seed, seed_demo
 from clinic.demo.team import (
     DEMO_COORDINATORS,
@@ -67,7 +67,7 @@ def seed_command(count: int, seed: int, now_text: str | None, workers: int | Non
     """Fill an empty database (one without leads: seed before trying the inquiry form) with
     COUNT demo leads, their inquiries, timelines and consultations, and the six demo
     coordinators who own them."""
-    now = parse_now(now_text, current_app.config["CLINIC_TIMEZONE"])
+    now = parse_now(now_text, clock.zone().key)
     click.echo(EMPTY_ONLY)
     try:
         check_can_seed(count)

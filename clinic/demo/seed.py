@@ -116,14 +116,13 @@ def seed_demo(
     started = time.monotonic()
     check_can_seed(count)
     coordinators = ensure_coordinators()
-    config = current_app.config
     postgres = db.engine.dialect.name == "postgresql"
     plan = DemoPlan(
         seed=seed,
         total=count,
         now=now,
         coordinators=coordinators,
-        timezone=config["CLINIC_TIMEZONE"],
+        timezone=clock.zone().key,
         calendar=clock.business_calendar(),
         stamp_suffix="+00" if postgres else "",
     )
@@ -174,6 +173,31 @@ _TABLES = (
     (LeadEvent, EVENT_COLUMNS),
     (Appointment, APPOINTMENT_COLUMNS),
 )
+
+
+# Each batch invents its consultations on its own, so two may give one coordinator the same
+# slot; the database allows one booked consultation per host and start (patients book against
+# it). All but the first of each such pair are left with nobody chosen to hold them, and their
+# booking's timeline entry loses "with <name>" to match.
+_DOUBLE_BOOKED = (
+    "CREATE TEMPORARY TABLE demo_double_booked AS"
+    " SELECT a.id, a.lead_id, a.created_at, s.name AS host_name"
+    " FROM appointments a JOIN staff_users s ON s.id = a.host_id"
+    " WHERE a.status = 'booked' AND a.id NOT IN ("
+    "  SELECT min(id) FROM appointments WHERE status = 'booked' AND host_id IS NOT NULL"
+    "  GROUP BY host_id, starts_at)",
+    "UPDATE lead_events SET body = replace(body, ', with ' || d.host_name, '')"
+    " FROM demo_double_booked d"
+    " WHERE lead_events.lead_id = d.lead_id AND lead_events.created_at = d.created_at"
+    " AND lead_events.kind = 'appointment' AND lead_events.body LIKE 'Consultation booked:%'",
+    "UPDATE appointments SET host_id = NULL WHERE id IN (SELECT id FROM demo_double_booked)",
+    "DROP TABLE demo_double_booked",
+)
+
+
+def unbook_double_bookings(execute: Callable[[str], object]) -> None:
+    for statement in _DOUBLE_BOOKED:
+        execute(statement)
 
 
 def _next_id(model) -> int:
@@ -289,6 +313,7 @@ class _SQLiteWriter:
             ):
                 self.connection.execute("BEGIN IMMEDIATE")
                 yield
+                unbook_double_bookings(self.connection.execute)
                 self.connection.execute("COMMIT")
         finally:
             self.connection.execute("PRAGMA cache_size = -2000")
@@ -347,6 +372,7 @@ class _PostgresWriter:
                 execute("SET LOCAL session_replication_role = replica")
             indexes = self._drop_indexes([*tables, "search_messages"])
             yield
+            unbook_double_bookings(execute)
             derived.rebuild_postgres(self.cursor)
             for definition in indexes:
                 execute(definition)

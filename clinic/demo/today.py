@@ -67,12 +67,25 @@ def bring_consultations_to_today(coordinators: tuple[Coordinator, ...], now: dat
         candidates = db.session.execute(own.limit(wanted)).scalars().all()
         if len(candidates) < wanted:
             candidates += db.session.execute(anyone.limit(wanted - len(candidates))).scalars()
-        for appointment, starts_at in zip(candidates, slots_today(now, position), strict=False):
+        free = [at for at in slots_today(now, position) if not _holds(coordinator, at)]
+        for appointment, starts_at in zip(candidates, free, strict=False):
             _rebook(appointment, coordinator, starts_at)
             taken.add(appointment.id)
             moved += 1
     db.session.commit()
     return moved
+
+
+def _holds(host: Coordinator, starts_at: datetime) -> bool:
+    """Whether the coordinator already holds a booked consultation starting then."""
+    found = db.session.execute(
+        select(Appointment.id).where(
+            Appointment.status == "booked",
+            Appointment.host_id == host.id,
+            Appointment.starts_at == starts_at,
+        )
+    ).first()
+    return found is not None
 
 
 def _rebook(appointment: Appointment, host: Coordinator, starts_at: datetime) -> None:

@@ -169,10 +169,11 @@ def book_with_events(
     if lead.status in BOOKING_MOVES_FROM:
         moved = change_status(lead, "consult_booked", actor, now=now)
         events.extend([moved] if moved else [])
-    by_patient = " by the patient" if booked_via == "patient" else ""
-    events.append(
-        _event(lead, actor, now, f"Consultation booked{by_patient}: {describe(appointment, now)}")
-    )
+    if booked_via == "patient":
+        body = f"The patient booked a consultation: {describe(appointment, now)}"
+    else:
+        body = f"Consultation booked: {describe(appointment, now)}"
+    events.append(_event(lead, actor, now, body))
     _audit(lead, actor, f"appointment {appointment.id} booked")
     return appointment, events
 
@@ -184,9 +185,12 @@ def reschedule_appointment(
     actor: StaffUser | None,
     *,
     now: datetime | None = None,
+    by_patient: bool = False,
 ) -> Appointment:
     """Move a booked consultation or change how, where or with whom it happens; the timeline
-    says what it was before. Changing nothing adds nothing.
+    says what it was before (and, ``by_patient``, that the patient moved it through their
+    link). Changing nothing adds nothing. A change of time, length, kind or host counts one
+    more in the appointment's ``sequence`` (the calendar invitation's).
 
     :raise AppointmentError: the consultation is not this lead's or no longer booked, or the
         new details are refused as :func:`book_appointment` refuses them.
@@ -221,8 +225,12 @@ def reschedule_appointment(
     appointment.host_id = host_id
     appointment.note = checked.note
     appointment.updated_at = now
+    if new_values[:5] != old_values[:5]:
+        appointment.sequence = (appointment.sequence or 0) + 1
     after = describe(appointment, now)
-    if after == before:
+    if by_patient:
+        body = f"The patient moved the consultation to {after} (was {before})"
+    elif after == before:
         # Only the location or the note changed; neither goes on the timeline (they are typed
         # text, kept on the appointment alone).
         body = f"Consultation details changed: {after}"
@@ -242,8 +250,10 @@ def settle_appointment(
     actor: StaffUser | None,
     *,
     now: datetime | None = None,
+    by_patient: bool = False,
 ) -> LeadEvent:
-    """Record how a booked consultation went.
+    """Record how a booked consultation went (``by_patient``: the patient cancelled it
+    through their link).
 
     attended: the lead moves on to "consult done" unless it is there or further already.
     no_show: a follow-up is set for the clinic's next business day at the consultation's time.
@@ -266,6 +276,8 @@ def settle_appointment(
             "This consultation hasn't happened yet; mark it attended or no-show on its day."
         )
     appointment.status = outcome
+    if outcome == "cancelled":
+        appointment.sequence = (appointment.sequence or 0) + 1
     appointment.settled_at = now
     appointment.settled_by_id = actor.id if actor else None
     appointment.updated_at = now
@@ -282,6 +294,9 @@ def settle_appointment(
             lead, next_business_day(clock.today(now)), actor, at=local_start.time(), now=now
         )
         _step_back(lead, appointment, actor, now)
+    elif by_patient:
+        event = _event(lead, actor, now, f"The patient cancelled the consultation of {when}")
+        _step_back(lead, appointment, actor, now, to_status=_status_before_booking(lead))
     else:
         event = _event(lead, actor, now, f"Consultation cancelled: {when}")
         _step_back(lead, appointment, actor, now)
@@ -289,14 +304,38 @@ def settle_appointment(
     return event
 
 
-def _step_back(lead: Lead, settled: Appointment, actor: StaffUser | None, now: datetime) -> None:
-    """A lead waiting for a consultation that won't happen goes back to "contacted", unless
-    another one is booked still ahead."""
+def _step_back(
+    lead: Lead,
+    settled: Appointment,
+    actor: StaffUser | None,
+    now: datetime,
+    *,
+    to_status: str = "contacted",
+) -> None:
+    """A lead waiting for a consultation that won't happen goes back to "contacted" (or
+    ``to_status``), unless another one is booked still ahead."""
     if lead.status != "consult_booked":
         return
     if any(other.id != settled.id for other in booked_not_over([lead.id], now).get(lead.id, ())):
         return
-    change_status(lead, "contacted", actor, now=now)
+    change_status(lead, to_status, actor, now=now)
+
+
+def _status_before_booking(lead: Lead) -> str:
+    """The stage the lead was in when it last moved to "consult booked": "new" or
+    "contacted" (a lead reopened from a closed stage by the booking goes to "contacted", which
+    needs no lost reason and keeps it in the coordinators' lists)."""
+    former = db.session.execute(
+        select(LeadEvent.from_status)
+        .where(
+            LeadEvent.lead_id == lead.id,
+            LeadEvent.kind == "status",
+            LeadEvent.to_status == "consult_booked",
+        )
+        .order_by(LeadEvent.created_at.desc(), LeadEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return former if former in ("new", "contacted") else "contacted"
 
 
 def _check_booked(appointment: Appointment, lead: Lead) -> None:

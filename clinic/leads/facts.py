@@ -75,7 +75,13 @@ def business_seconds_to_contact(
 
 
 def refresh_speed(lead: Lead) -> None:
-    """Work out the lead's speed to lead again after its first inquiry or contact moved."""
+    """Work out the lead's speed to lead again after its first inquiry or contact moved.
+
+    An imported lead has none: it wrote to another system, and nobody here was answering it.
+    """
+    if lead.import_batch_id is not None:
+        lead.business_seconds_to_contact = None
+        return
     lead.business_seconds_to_contact = business_seconds_to_contact(
         lead.first_inquiry_at, lead.first_contacted_at, clock.business_calendar()
     )

@@ -20,7 +20,17 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.database import write_transaction
 from clinic.extensions import db
-from clinic.leads import actions, counts, derived, facts, identity, normalise, references, signals
+from clinic.leads import (
+    actions,
+    consent,
+    counts,
+    derived,
+    facts,
+    identity,
+    normalise,
+    references,
+    signals,
+)
 from clinic.leads.consent import CONSENT_VERSION
 from clinic.leads.pipeline import is_closed, stage_rank
 from clinic.models import Inquiry, Lead, LeadEvent, utcnow
@@ -80,6 +90,15 @@ class InquiryData:
     submitted_from: str | None = None
     idempotency_key: str | None = None
     attribution: Attribution = field(default_factory=Attribution)
+    # Consent given elsewhere (the lead-capture API): the wording's version and when. The site's
+    # forms leave them None: the current wording, agreed as the form is sent.
+    consent_version: str | None = None
+    consent_at: datetime | None = None
+    # How it came in ("form", "embed" or "api", with the API key), and the new lead's source
+    # when the channel names one (an API key's); else the attribution's.
+    channel: str = "form"
+    api_key_id: int | None = None
+    source: str | None = None
 
 
 class Contact(TypedDict):
@@ -110,6 +129,7 @@ class InquiryRow(TypedDict):
     consent_at: datetime
     consent_page: str
     sms_consent: bool
+    consent_text_id: int | None
     utm_source: str | None
     utm_medium: str | None
     utm_campaign: str | None
@@ -118,6 +138,8 @@ class InquiryRow(TypedDict):
     referrer: str | None
     landing_page: str | None
     submitted_from: str | None
+    channel: str
+    api_key_id: int | None
 
 
 @dataclass(frozen=True)
@@ -270,10 +292,11 @@ def _inquiry_values(data: InquiryData, key: str, contact: Contact, now: datetime
         "preferred_contact": data.preferred_contact,
         "best_time": data.best_time,
         "payment": data.payment,
-        "consent_version": CONSENT_VERSION,
-        "consent_at": now,
+        "consent_version": data.consent_version or CONSENT_VERSION,
+        "consent_at": data.consent_at or now,
         "consent_page": _clip(data.consent_page, URL_MAX) or "/inquire",
         "sms_consent": bool(data.sms_consent),
+        "consent_text_id": consent.current_text_id(),  # before intake's transaction
         "utm_source": _clip(attribution.utm_source, ATTRIBUTION_MAX),
         "utm_medium": _clip(attribution.utm_medium, ATTRIBUTION_MAX),
         "utm_campaign": _clip(attribution.utm_campaign, ATTRIBUTION_MAX),
@@ -282,6 +305,8 @@ def _inquiry_values(data: InquiryData, key: str, contact: Contact, now: datetime
         "referrer": _clip(attribution.referrer, URL_MAX),
         "landing_page": _clip(attribution.landing_page, URL_MAX),
         "submitted_from": _clip(data.submitted_from, URL_MAX),
+        "channel": data.channel,
+        "api_key_id": data.api_key_id,
     }
 
 
@@ -422,7 +447,7 @@ def record_inquiry(
             picked, reopened_from, marked = None, None, None
             if joined is None:
                 marked = match.lead_id if match else None
-                source = data.attribution.source()
+                source = data.source or data.attribution.source()
                 picked = pick_owner(data.condition_slug) if pick_owner else None
                 owner_id = picked.owner_id if picked else None
                 lead_id = _insert_new_lead(inquiry, contact, source, now, owner_id, marked)

@@ -288,7 +288,8 @@ def _stale_counts(now: datetime, days: int) -> dict[int | None, int]:
 def speed_to_lead(now: datetime) -> SpeedToLead:
     """Median speed to lead for the leads that first wrote this week (clinic time), with the
     week before as ``previous``; kept for CLINIC_SPEED_CACHE_SECONDS, since reading two weeks
-    of leads on every Today page costs more than a slightly old median is worth."""
+    of leads on every Today page costs more than a slightly old median is worth. Imported
+    leads are left out: nobody here was answering them."""
     monday = clock.week_start(clock.today(now))
     return cached(
         f"speed_to_lead:{monday.isoformat()}",
@@ -306,7 +307,7 @@ def _two_weeks_speed(monday: date) -> SpeedToLead:
     query = select(
         Lead.created_at >= since,
         seconds_between(Lead.first_inquiry_at, Lead.first_contacted_at),
-    ).where(*listed(), Lead.created_at >= previous_since)
+    ).where(*listed(), Lead.created_at >= previous_since, Lead.import_batch_id.is_(None))
     this_week: list[float | None] = []
     week_before: list[float | None] = []
     with closing(db.session.connection().execute(query)) as result:

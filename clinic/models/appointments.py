@@ -23,6 +23,9 @@ APPOINTMENT_STATUSES = {
 BOOKED_VIA = ("staff", "patient")
 # Rows still ahead of the clinic: the partial indexes below hold only these.
 BOOKED_ROWS = "status = 'booked'"
+# One booked consultation per host and start (migration 0030_patient_booking): the database,
+# not a check before inserting, decides which of two patients choosing the same time gets it.
+BOOKED_SLOT_ROWS = "status = 'booked' AND host_id IS NOT NULL"
 
 
 class Appointment(Base):
@@ -49,6 +52,12 @@ class Appointment(Base):
     # When attended, no-show or cancelled was recorded, and by whom (None: the system).
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # The calendar invitation's SEQUENCE (RFC 5545): one more each time the patient is sent an
+    # updated invitation (moved, cancelled), so their calendar replaces the one it holds.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The patient's own time zone as their browser named it when they booked (an IANA name),
+    # for the times in their emails; None: the clinic's.
+    timezone_hint: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_appointments_lead_id_starts_at", "lead_id", "starts_at"),
@@ -66,5 +75,13 @@ class Appointment(Base):
             "starts_at",
             sqlite_where=text(BOOKED_ROWS),
             postgresql_where=text(BOOKED_ROWS),
+        ),
+        Index(
+            "uq_appointments_booked_host_starts_at",
+            "host_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text(BOOKED_SLOT_ROWS),
+            postgresql_where=text(BOOKED_SLOT_ROWS),
         ),
     )

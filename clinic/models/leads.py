@@ -37,6 +37,7 @@ FUNNEL_ROWS = "merged_into_id IS NULL AND furthest_stage >= 0"
 ATTEMPTED_ROWS = "merged_into_id IS NULL AND attempts > 0"
 # ix_leads_new_by_owner's rows: listed leads nobody has moved past "new" yet.
 NEW_ROWS = "status = 'new' AND merged_into_id IS NULL AND erased_at IS NULL"
+IMPORTED_ROWS = "import_batch_id IS NOT NULL"
 
 
 class Lead(Base):
@@ -96,6 +97,10 @@ class Lead(Base):
     # bounced) logged before the first one that reached the person (a call answered, a message
     # replied to); None until someone is reached (migration 0007_report_facts).
     attempts_before_reach: Mapped[int | None] = mapped_column(Integer)
+    # The import that created the lead (migration 0027_lead_import, clinic.leads.importing);
+    # None for a lead that wrote in. Counted in volume and the funnel, never in speed to lead:
+    # nobody here was answering it, so its wait until first contact stays empty.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
 
     owner = relationship("StaffUser", lazy="raise_on_sql", foreign_keys=[owner_id])
     inquiries: Mapped[list[Inquiry]] = relationship(
@@ -199,6 +204,25 @@ class Lead(Base):
             sqlite_where=text(NEW_ROWS),
             postgresql_where=text(NEW_ROWS),
         ),
+        # Migration 0027_lead_import: the few imported leads, by batch (to undo one) and by
+        # when they first wrote (speed to lead leaves a period's imported leads out).
+        Index(
+            "ix_leads_import_batch_id",
+            "import_batch_id",
+            "id",
+            sqlite_where=text(IMPORTED_ROWS),
+            postgresql_where=text(IMPORTED_ROWS),
+        ),
+        Index(
+            "ix_leads_imported_created_at",
+            "created_at",
+            "owner_id",
+            "condition_slug",
+            "merged_into_id",
+            "import_batch_id",
+            sqlite_where=text(IMPORTED_ROWS),
+            postgresql_where=text(IMPORTED_ROWS),
+        ),
     )
 
     @property
@@ -232,6 +256,9 @@ class Inquiry(Base):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_page: Mapped[str] = mapped_column(String(500))
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The exact wording shown (migration 0026_services_consent); None for older inquiries, whose
+    # wording is found by consent_version.
+    consent_text_id: Mapped[int | None] = mapped_column(ForeignKey("consent_texts.id"))
 
     utm_source: Mapped[str | None] = mapped_column(String(200))
     utm_medium: Mapped[str | None] = mapped_column(String(200))
@@ -241,10 +268,26 @@ class Inquiry(Base):
     referrer: Mapped[str | None] = mapped_column(String(500))
     landing_page: Mapped[str | None] = mapped_column(String(500))
     submitted_from: Mapped[str | None] = mapped_column(String(500))
+    # How it came in (migration 0028_api_keys): "form" on the site, "embed" (the form framed
+    # on the clinic's own site; submitted_from is that page) or "api", with the key it used.
+    channel: Mapped[str] = mapped_column(String(10), default="form", server_default="form")
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    # The import that created this inquiry (migration 0027_lead_import), on a lead it created
+    # or one it joined; what undoing the import removes.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
 
     lead: Mapped[Lead] = relationship(back_populates="inquiries", lazy="raise_on_sql")
 
-    __table_args__ = (Index("ix_inquiries_reference", "reference", unique=True),)
+    __table_args__ = (
+        Index("ix_inquiries_reference", "reference", unique=True),
+        Index(
+            "ix_inquiries_import_batch_id",
+            "import_batch_id",
+            "lead_id",
+            sqlite_where=text(IMPORTED_ROWS),
+            postgresql_where=text(IMPORTED_ROWS),
+        ),
+    )
 
 
 STAY_COHORTS = "kind = 'status' AND lead_created_at IS NOT NULL"
@@ -298,5 +341,13 @@ class LeadEvent(Base):
             "kind",
             sqlite_where=text(STAY_COHORTS),
             postgresql_where=text(STAY_COHORTS),
+        ),
+        # Migration 0027_lead_import: an inquiry's entries, so deleting inquiries (undoing an
+        # import) finds what points at them without reading the whole timeline table per row.
+        Index(
+            "ix_lead_events_inquiry_id",
+            "inquiry_id",
+            sqlite_where=text("inquiry_id IS NOT NULL"),
+            postgresql_where=text("inquiry_id IS NOT NULL"),
         ),
     )

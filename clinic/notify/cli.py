@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from clinic.extensions import db
 from clinic.notify import outbox
 from clinic.notify.digest import queue_daily_digests
+from clinic.notify.reminders import queue_due_reminders
 
 outbox_cli = AppGroup("outbox", help="Notifications waiting to be delivered.")
 
@@ -31,7 +32,9 @@ def _echo_report(report: outbox.SendReport) -> None:
 @outbox_cli.command("send")
 @click.option("--force", is_flag=True, help="Also send messages still waiting for their retry.")
 def send(force: bool) -> None:
-    """Deliver every due message once (run it from cron every minute or two)."""
+    """Deliver every due message once (run it from cron every minute or two), after queuing
+    the consultation reminders now due."""
+    queue_due_reminders()
     report = outbox.send_due(force=force)
     pruned = outbox.prune_sent(current_app.config["OUTBOX_KEEP_SENT_DAYS"])
     _echo_report(report)
@@ -61,6 +64,7 @@ def work(interval: float | None) -> None:
     click.echo(f"outbox: working, a round every {interval:g} s")
     while not stop.is_set():
         try:
+            queue_due_reminders()
             report = outbox.send_due()
             if report.sent or report.retrying or report.failed:
                 _echo_report(report)
@@ -80,6 +84,12 @@ def digest() -> None:
     click.echo(f"outbox: {len(queued)} digest(s) queued")
     if queued:
         _echo_report(outbox.send_due(ids=[message.id for message in queued]))
+
+
+@outbox_cli.command("reminders")
+def reminders() -> None:
+    """Queue the consultation reminders now due (`send` and `work` do it each round)."""
+    click.echo(f"outbox: {queue_due_reminders()} reminder(s) queued")
 
 
 @outbox_cli.command("status")

@@ -16,7 +16,8 @@ from sqlalchemy import bindparam, select
 
 from clinic.extensions import db
 from clinic.models import OutboxMessage, utcnow
-from clinic.notify import outbox
+from clinic.notify import booking_mail, outbox
+from clinic.profile import current_profile
 
 STAFF_ALERT = "staff_new_inquiry"
 ACKNOWLEDGEMENT = "acknowledgement"
@@ -24,6 +25,8 @@ ACKNOWLEDGEMENT_WINDOW = timedelta(hours=24)
 # Put where the reference goes in the rendered acknowledgement: plain ASCII that no clinic
 # detail contains.
 REFERENCE_PLACEHOLDER = "clinic-reference-placeholder"
+# And where the patient's personal booking link goes (clinic.notify.booking_mail).
+BOOKING_LINK_PLACEHOLDER = "clinic-booking-link-placeholder"
 
 
 def lead_link(lead_id: int) -> str:
@@ -51,23 +54,21 @@ def acknowledged_recently(address: str, now: datetime) -> bool:
     return db.session.connection().execute(_RECENT_ACKNOWLEDGEMENT, parameters).first() is not None
 
 
-def acknowledgement_body(reference: str | None = None) -> str:
+def acknowledgement_body(reference: str | None = None, booking_link: str | None = None) -> str:
     """The thank-you text. It holds only the clinic's own details and the inquiry's reference,
     so each worker renders it once per set of those details, with a placeholder where each
     inquiry's reference is filled in."""
-    config = current_app.config
-    details = (
-        config["CLINIC_NAME"],
-        config["CLINIC_PHONE"],
-        config["CLINIC_HOURS"],
-        reference is not None,
-    )
+    details = (current_profile(), reference is not None, booking_link is not None)
     rendered = current_app.extensions.setdefault("clinic.acknowledgement_body", {})
     if details not in rendered:
         rendered[details] = render_template(
-            "email/acknowledgement.txt", reference=REFERENCE_PLACEHOLDER if reference else None
+            "email/acknowledgement.txt",
+            reference=REFERENCE_PLACEHOLDER if reference else None,
+            booking_link=BOOKING_LINK_PLACEHOLDER if booking_link else None,
         )
     body: str = rendered[details]
+    if booking_link:
+        body = body.replace(BOOKING_LINK_PLACEHOLDER, booking_link)
     return body.replace(REFERENCE_PLACEHOLDER, reference) if reference else body
 
 
@@ -79,10 +80,13 @@ def on_inquiry_recorded(
     created_lead: bool,
     now: datetime,
     reference: str | None = None,
+    inquiry_id: int | None = None,
     **_: Any,
 ) -> None:
     """Intake's receiver: every stored inquiry queues its alert and acknowledgement."""
-    queue_inquiry_notifications(lead_id, email, created_lead, now=now, reference=reference)
+    queue_inquiry_notifications(
+        lead_id, email, created_lead, now=now, reference=reference, inquiry_id=inquiry_id
+    )
 
 
 def queue_inquiry_notifications(
@@ -91,8 +95,12 @@ def queue_inquiry_notifications(
     created_lead: bool,
     now: datetime | None = None,
     reference: str | None = None,
+    inquiry_id: int | None = None,
 ) -> list[outbox.QueuedMessage]:
     """Queue the messages for one stored inquiry, in the caller's (the inquiry's) transaction.
+
+    The acknowledgement offers the patient's personal link to choose a consultation time
+    (``inquiry_id`` given and a time free to book).
 
     At most one acknowledgement per address per 24 hours, so the form cannot be used to flood
     someone's mailbox. Delivery is attempted after the response, never before it.
@@ -120,8 +128,8 @@ def queue_inquiry_notifications(
             outbox.message_values(
                 ACKNOWLEDGEMENT,
                 email,
-                subject=f"We received your message — {config['CLINIC_NAME']}",
-                body=acknowledgement_body(reference),
+                subject=f"We received your message — {current_profile().name}",
+                body=acknowledgement_body(reference, _booking_link(lead_id, inquiry_id)),
                 lead_id=lead_id,
                 now=now,
             )
@@ -129,3 +137,9 @@ def queue_inquiry_notifications(
     messages = outbox.insert_messages(rows)
     outbox.deliver_after_response(messages)
     return messages
+
+
+def _booking_link(lead_id: int, inquiry_id: int | None) -> str | None:
+    if inquiry_id is None or not booking_mail.booking_is_open():
+        return None
+    return booking_mail.booking_link_for(lead_id, inquiry_id)

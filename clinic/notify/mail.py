@@ -68,7 +68,29 @@ def send_message(config: Mapping[str, Any], message: EmailMessage) -> None:
 
 
 def send_email(delivery: Delivery, config: Mapping[str, Any]) -> None:
-    send_message(config, build_message(config, delivery.recipient, delivery.subject, delivery.body))
+    message = build_message(config, delivery.recipient, delivery.subject, delivery.body)
+    attach_invitation(message, delivery.payload)
+    send_message(config, message)
+
+
+ICS_METHODS = ("REQUEST", "CANCEL")
+
+
+def attach_invitation(message: EmailMessage, payload: Any) -> None:
+    """Attach the calendar invitation a message's payload carries (``ics`` text and its
+    ``ics_method``, clinic.notify.booking_mail), as text/calendar with the iTIP method that
+    calendar programs read; a payload without one attaches nothing."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("ics"), str):
+        return
+    method = payload.get("ics_method")
+    if method not in ICS_METHODS:
+        raise DeliveryError("calendar invitation with an unknown method", permanent=True)
+    message.add_attachment(
+        payload["ics"],
+        subtype="calendar",
+        filename="invite.ics" if method == "REQUEST" else "cancel.ics",
+        params={"method": method},
+    )
 
 
 EMAIL_SENDER = Sender(channel="email", send=send_email, is_configured=is_configured)

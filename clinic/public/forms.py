@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,29 +19,34 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from clinic.leads import conditions, intake, normalise
+from clinic.leads import intake, normalise
 from clinic.leads.consent import CONSENT_TEXT, SMS_CONSENT_TEXT
-from clinic.public.email_errors import email_error
+from clinic.leads.inquiry_input import (
+    BEST_TIME,
+    CONDITION_MISSING,
+    CONSENT_MISSING,
+    CONTACT_NOT_CHOSEN,
+    EMAIL_MISSING,
+    NAME_MISSING,
+    PAYMENT,
+    PHONE_NEEDED,
+    PREFERRED_CONTACT,
+    InputProblem,
+    check_sms_consent,
+    checked_email,
+    checked_name,
+    checked_phone,
+)
 
-PREFERRED_CONTACT = [("phone", "Phone call"), ("email", "Email"), ("sms", "Text message")]
-# The ways of answering that need a phone number, and what a patient is told when they chose
-# one and gave no number.
-PHONE_NEEDED = {
-    "phone": "You chose a phone call, so we need your phone number. Please enter it, or choose "
-    "email instead.",
-    "sms": "You chose text messages, so we need your mobile number. Please enter it, or choose "
-    "email instead.",
-}
-BEST_TIME = [
-    ("any", "Any time"),
-    ("morning", "Morning (9 am – 12 pm)"),
-    ("afternoon", "Afternoon (12 – 5 pm)"),
-    ("evening", "Early evening (5 – 7 pm)"),
-]
-PAYMENT = [
-    ("not_sure", "Not sure yet"),
-    ("self_pay", "Self-pay"),
-    ("insurance", "Insurance"),
+# The choices and messages are the domain's (clinic.leads.inquiry_input), which the API shares;
+# named here too for the pages that list the choices.
+__all__ = [
+    "BEST_TIME",
+    "PAYMENT",
+    "PHONE_NEEDED",
+    "PREFERRED_CONTACT",
+    "EmbedInquiryForm",
+    "InquiryForm",
 ]
 
 
@@ -81,14 +89,14 @@ class InquiryForm(FlaskForm):
     name = CleanLine(
         "Full name",
         validators=[
-            InputRequired("Please tell us your name."),
+            InputRequired(NAME_MISSING),
             _limit("Your name", intake.NAME_MAX),
         ],
     )
     email = CleanEmail(
         "Email address",
         validators=[
-            InputRequired("Please give an email address so we can reply."),
+            InputRequired(EMAIL_MISSING),
             _limit("The email address", intake.EMAIL_MAX),
         ],
     )
@@ -99,7 +107,7 @@ class InquiryForm(FlaskForm):
     )
     condition = SelectField(
         "Condition you are asking about",
-        validators=[InputRequired(f"Please choose a condition, or “{conditions.OTHER_LABEL}”.")],
+        validators=[InputRequired(CONDITION_MISSING)],
     )
     message = CleanText(
         "Your question",
@@ -112,8 +120,7 @@ class InquiryForm(FlaskForm):
     preferred_contact = RadioField(
         "How should we contact you?",
         choices=PREFERRED_CONTACT,
-        invalid_choice_message="Please choose how we should contact you: a phone call, an email "
-        "or a text message.",
+        invalid_choice_message=CONTACT_NOT_CHOSEN,
     )
     best_time = SelectField("Best time to reach you", choices=BEST_TIME, default="any")
     payment = RadioField(
@@ -125,9 +132,7 @@ class InquiryForm(FlaskForm):
     )
     consent = BooleanField(
         CONSENT_TEXT,
-        validators=[
-            InputRequired("Please tick the consent box so we may store and answer your inquiry.")
-        ],
+        validators=[InputRequired(CONSENT_MISSING)],
     )
     sms_consent = BooleanField(SMS_CONSENT_TEXT)
     # Honeypot: people leave it empty (its label says so); bots fill it.
@@ -135,33 +140,54 @@ class InquiryForm(FlaskForm):
     form_token = HiddenField()
     submitted_from = HiddenField()
 
+    # The field rules are the domain's, shared with the lead-capture API.
     def validate_name(self, field):
-        if not normalise.has_letter(field.data):
-            raise ValidationError("Please enter your name using letters.")
+        with _as_validation_error():
+            checked_name(field.data)
 
     def validate_email(self, field):
         if field.data:
-            try:
-                field.data = normalise.normalise_email(field.data)
-            except ValueError as error:
-                raise ValidationError(email_error(field.data)) from error
+            with _as_validation_error():
+                field.data = checked_email(field.data)
 
     def validate_phone(self, field):
-        if field.data:
-            if len(field.data) > 40:
-                raise ValidationError("The phone number can be at most 40 characters.")
-            try:
-                field.data = normalise.normalise_phone(
-                    field.data, current_app.config["CLINIC_PHONE_REGION"]
-                )
-            except ValueError as error:
-                raise ValidationError(str(error)) from error
-        elif self.preferred_contact.data in PHONE_NEEDED:
-            raise ValidationError(PHONE_NEEDED[self.preferred_contact.data])
+        with _as_validation_error():
+            field.data = checked_phone(
+                field.data,
+                self.preferred_contact.data,
+                current_app.config["CLINIC_PHONE_REGION"],
+            )
 
     def validate_sms_consent(self, field):
-        if self.preferred_contact.data == "sms" and not field.data:
-            raise ValidationError(
-                "You chose text messages, so please tick the box allowing us to text you, "
-                "or choose another way to contact you."
-            )
+        with _as_validation_error():
+            check_sms_consent(self.preferred_contact.data, bool(field.data))
+
+
+@contextmanager
+def _as_validation_error() -> Iterator[None]:
+    try:
+        yield
+    except InputProblem as problem:
+        raise ValidationError(str(problem)) from problem
+
+
+class EmbedInquiryForm(InquiryForm):
+    """The same form framed on the clinic's own site (clinic.public.embed_views).
+
+    A frame from another site gets no session cookie where third-party cookies are blocked, so
+    the session's CSRF token can't work: a signed, time-limited token bound to the form's
+    idempotency token stands in for it. The rest says where the frame was: the page around it,
+    that page's referrer and its UTM tags.
+    """
+
+    class Meta:
+        csrf = False
+
+    embed_token = HiddenField()
+    page = HiddenField()
+    ref = HiddenField()
+    utm_source = HiddenField()
+    utm_medium = HiddenField()
+    utm_campaign = HiddenField()
+    utm_term = HiddenField()
+    utm_content = HiddenField()

@@ -20,6 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from clinic.leads import conditions
+from clinic.public.catalogue_views import consultation_offer
 from clinic.public.forms import InquiryForm
 
 EXTENSION_KEY = "clinic.inquiry_page"
@@ -33,6 +34,7 @@ IDEMPOTENCY_PLACEHOLDER = "clinic-idempotency-placeholder"
 class _WorkerCache:
     choices: tuple[tuple[str, str], ...] | None = None
     pages: dict[str | None, str] = field(default_factory=dict)
+    offer: object = None  # the consultation price the pages show (catalogue_views)
 
 
 def _worker_cache() -> _WorkerCache:
@@ -74,6 +76,10 @@ def inquiry_page(condition: str | None = None) -> str:
     if condition not in {slug for slug, _ in choices}:
         condition = None  # the form would preselect nothing anyway; keeps one page per condition
     cache = _worker_cache()
+    offer = consultation_offer()  # the consultation's price is on the page too
+    if offer != cache.offer:
+        cache.pages.clear()
+        cache.offer = offer
     page = cache.pages.get(condition)
     if page is None:
         page = cache.pages[condition] = _render_with_placeholders(condition)

@@ -31,6 +31,9 @@ class SentInquiry:
     reference: str | None
     preferred_contact: str | None
     sent_at: datetime
+    # The personal link's token to choose a consultation time (clinic.leads.booking); None
+    # when nothing was stored.
+    booking_token: str | None = None
 
     @property
     def answer(self) -> str:
@@ -38,12 +41,18 @@ class SentInquiry:
         return ANSWERS.get(self.preferred_contact or "", "contact you")
 
 
-def remember_sent(reference: str | None, preferred_contact: str | None, sent_at: datetime) -> None:
+def remember_sent(
+    reference: str | None,
+    preferred_contact: str | None,
+    sent_at: datetime,
+    booking_token: str | None = None,
+) -> None:
     """Leave the thanks page what it shows (a reference is None when nothing was stored)."""
     session[SESSION_KEY] = {
         "reference": reference,
         "contact": preferred_contact if preferred_contact in ANSWERS else None,
         "at": sent_at.isoformat(),
+        "book": booking_token,
     }
 
 
@@ -56,7 +65,13 @@ def take_sent() -> SentInquiry | None:
         sent_at = datetime.fromisoformat(left["at"])
     except (KeyError, TypeError, ValueError):
         return None
-    return SentInquiry(left.get("reference"), left.get("contact"), sent_at)
+    book = left.get("book")
+    return SentInquiry(
+        left.get("reference"),
+        left.get("contact"),
+        sent_at,
+        book if isinstance(book, str) else None,
+    )
 
 
 def reply_by(sent_at: datetime, calendar: BusinessCalendar) -> str:

@@ -11,8 +11,10 @@ from clinic import clock
 from clinic.automation.intake import owner_for_new_lead
 from clinic.extensions import db
 from clinic.leads import intake
+from clinic.leads.booking import booking_token
 from clinic.limits import limit_inquiries
 from clinic.models import Article
+from clinic.notify.booking_mail import booking_is_open
 from clinic.public import bp
 from clinic.public.attribution import current_attribution, remember_first_touch
 from clinic.public.forms import InquiryForm
@@ -22,7 +24,9 @@ from clinic.public.thanks import remember_sent, reply_by, take_sent
 
 @bp.before_app_request
 def _first_touch():
-    if request.blueprint == "public":
+    # A framed form (/embed/…) keeps out of the session: its attribution comes from the page
+    # around it, and its cookie would be a third-party one.
+    if request.blueprint == "public" and not request.path.startswith("/embed/"):
         remember_first_touch()
 
 
@@ -73,7 +77,12 @@ def inquire():
         stored = intake.record_inquiry(
             inquiry_data_from(form), pick_owner=owner_for_new_lead, now=now
         )
-        remember_sent(stored.reference, form.preferred_contact.data, now)
+        remember_sent(
+            stored.reference,
+            form.preferred_contact.data,
+            now,
+            booking_token(stored.lead_id, stored.inquiry_id),
+        )
         return redirect(url_for("public.thanks"), code=303)
     return render_template("public/inquire.html", form=form), 422
 
@@ -102,7 +111,10 @@ def thanks():
     if sent is None:
         return redirect(url_for("public.inquire"), code=303)
     when = reply_by(sent.sent_at, clock.business_calendar())
-    return render_template("public/thanks.html", sent=sent, when=when)
+    book_url = None
+    if sent.booking_token and booking_is_open():
+        book_url = url_for("public.book", token=sent.booking_token)
+    return render_template("public/thanks.html", sent=sent, when=when, book_url=book_url)
 
 
 @bp.get("/sitemap.xml")
@@ -121,6 +133,8 @@ def robots():
         "User-agent: *",
         "Disallow: /staff/",
         "Disallow: /inquire/thanks",
+        "Disallow: /book/",
+        "Disallow: /booking/",
         f"Sitemap: {base}/sitemap.xml",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -77,8 +77,9 @@ def backfill(calendar: BusinessCalendar, *, recompute: bool = False, batch: int 
         report.attributions += len(values)
         db.session.commit()
 
+    # Imported leads have no speed to lead (clinic.leads.facts.refresh_speed says why).
     waiting = select(Lead.id, Lead.first_inquiry_at, Lead.first_contacted_at).where(
-        Lead.first_contacted_at.is_not(None)
+        Lead.first_contacted_at.is_not(None), Lead.import_batch_id.is_(None)
     )
     if not recompute:
         waiting = waiting.where(Lead.business_seconds_to_contact.is_(None))

@@ -396,6 +396,13 @@ def articles_section(ctx: ReportContext) -> list[ReportTable]:
     return [table]
 
 
+def booking_section(ctx: ReportContext) -> list[ReportTable]:
+    # clinic.reports.booking builds on this module's tables, so it is imported when asked for.
+    from clinic.reports.booking import booking_section as build
+
+    return build(ctx)
+
+
 SECTIONS: dict[str, tuple[str, Callable[[ReportContext], list[ReportTable]]]] = {
     "articles": ("By article", articles_section),
     "funnel": ("Funnel", funnel_section),
@@ -403,6 +410,7 @@ SECTIONS: dict[str, tuple[str, Callable[[ReportContext], list[ReportTable]]]] = 
     "volume": ("Volume", volume_section),
     "follow_up": ("Follow-up", follow_up_section),
     "stages": ("Stages and lost reasons", stages_section),
+    "booking": ("Online booking", booking_section),
 }
 # Which section computes each downloadable table.
 TABLE_SECTIONS = {
@@ -418,6 +426,8 @@ TABLE_SECTIONS = {
     "follow_up_by_coordinator": "follow_up",
     "time_in_stage": "stages",
     "lost_reasons": "stages",
+    **{name: "booking" for name in ("booking_overall", "booking_by_source")},
+    **{name: "booking" for name in ("booking_by_article", "booking_by_condition")},
 }
 
 

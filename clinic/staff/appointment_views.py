@@ -12,7 +12,7 @@ from flask_login import login_required
 
 from clinic import clock
 from clinic.leads import actions, appointments
-from clinic.staff import bp
+from clinic.staff import bp, patient_notices
 from clinic.staff.appointment_forms import AppointmentForm, SettleAppointmentForm, host_choices
 from clinic.staff.lead_display import staff_members
 from clinic.staff.lead_record_views import act_on_lead, reschedule_prefix
@@ -31,7 +31,8 @@ def book_appointment(lead_id: int):
         booked = appointments.book_appointment(lead, form.appointment_details(), actor)
         when = appointments.describe(booked, clock.now())
         label = actions.describe_status(lead.status, lead.lost_reason)
-        return f"Consultation booked: {when}. The status is {label}."
+        told = patient_notices.booked(lead, booked)
+        return f"Consultation booked: {when}. The status is {label}.{told}"
 
     return act_on_lead(lead_id, "book_form", change)
 
@@ -46,7 +47,8 @@ def reschedule_appointment(lead_id: int, appointment_id: int):
     def change(lead, actor, form):
         appointment = _locked(lead.id, appointment_id)
         appointments.reschedule_appointment(appointment, lead, form.appointment_details(), actor)
-        return f"Consultation now {appointments.describe(appointment, clock.now())}."
+        told = patient_notices.moved(lead, appointment)
+        return f"Consultation now {appointments.describe(appointment, clock.now())}.{told}"
 
     return act_on_lead(
         lead_id,
@@ -72,7 +74,8 @@ def settle_appointment(lead_id: int, appointment_id: int):
             follow_up = actions.follow_up_words(lead.follow_up_on, lead.follow_up_time)
             said.append(f"Next follow-up {follow_up}.")
         said.append(f"The status is {actions.describe_status(lead.status, lead.lost_reason)}.")
-        return " ".join(said)
+        told = patient_notices.cancelled(lead, appointment) if outcome == "cancelled" else ""
+        return " ".join(said) + told
 
     return act_on_lead(
         lead_id,

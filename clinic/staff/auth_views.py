@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from clinic import clock
 from clinic.database import write_transaction
 from clinic.limits import limit_sign_ins
 from clinic.models import utcnow
@@ -49,7 +50,7 @@ def _refused_response(form: LoginForm, refusal: sign_in_throttle.Refusal, now):
         message = (
             "Too many failed sign-ins for this email address from this network. "
             f"Try again after {local_time(refusal.until, '%H:%M')} "
-            f"({current_app.config['CLINIC_TIMEZONE']}), in about {_wait_in_words(wait)}, "
+            f"({clock.zone().key}), in about {_wait_in_words(wait)}, "
             "or use “Forgot your password?” below to choose a new one."
         )
     else:

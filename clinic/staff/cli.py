@@ -150,7 +150,7 @@ def users_ensure_demo_admin() -> None:
     config = current_app.config
     if config.get("CLINIC_ENV") == "production":
         message = "ensure-demo-admin never runs in production; nothing created."
-        known = demo_team.with_demo_password(demo_team.existing_coordinators())
+        known = demo_team.with_demo_password(demo_team.existing_demo_accounts())
         if known:
             emails = ", ".join(user.email for user in known)
             message += (
@@ -212,8 +212,15 @@ def _coordinator_lines() -> list[str]:
         ]
     emails = [user.email for user in known]
     rows = [", ".join(emails[index : index + 3]) for index in range(0, len(emails), 3)]
-    return [
+    lines = [
         "",
         f"  Coordinators (each sees their own leads on Today), password {demo_team.DEMO_PASSWORD}:",
         *(f"    {row}" for row in rows),
     ]
+    pages = demo_team.with_demo_password(demo_team.existing_content_team())
+    if pages:
+        lines += [
+            "  Pages (the editor writes, the clinical reviewer approves), same password:",
+            f"    {', '.join(user.email for user in pages)}",
+        ]
+    return lines

@@ -29,7 +29,7 @@ from clinic.leads.record import load_record
 from clinic.models import Lead, StaffUser
 from clinic.models.appointments import APPOINTMENT_KINDS, APPOINTMENT_STATUSES
 from clinic.public.forms import BEST_TIME, PAYMENT, PREFERRED_CONTACT
-from clinic.staff import bp
+from clinic.staff import bp, patient_notices
 from clinic.staff.appointment_forms import AppointmentForm, host_choices
 from clinic.staff.lead_display import owner_choices, staff_members
 from clinic.staff.lead_forms import (
@@ -221,7 +221,8 @@ def record_contact(lead_id: int):
             appointment=form.appointment_details() if form.books_consultation() else None,
         )
         events = record_contact_step(lead, step, actor)
-        return step_summary(lead, events)
+        told = patient_notices.newest_booked(lead) if step.appointment is not None else ""
+        return step_summary(lead, events) + told
 
     return act_on_lead(lead_id, "step_form", change)
 
@@ -252,7 +253,8 @@ def change_status(lead_id: int):
         label = actions.describe_status(lead.status, lead.lost_reason)
         if booked is not None:
             when = appointments.describe(booked, now, short=True)
-            return f"Consultation booked for {when}; the status is {label}."
+            told = patient_notices.booked(lead, booked)
+            return f"Consultation booked for {when}; the status is {label}.{told}"
         return f"Status is now {label}." if event else f"The status already was {label}."
 
     return act_on_lead(lead_id, "status_form", change)

@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from clinic import audit
+from clinic.content.review import pages_due
 from clinic.leads import conditions, inbox, today
 from clinic.leads import counts as tab_counts
 from clinic.leads.pipeline import LOST_REASONS, OPEN_STATUSES
@@ -78,6 +79,7 @@ def home():
         now=ctx.now,
         today=ctx.today,
         lead_path=lead_path_builder(),
+        pages_due=pages_due(ctx.today) if current_user.is_clinical_reviewer else [],
     )
 
 

@@ -21,6 +21,7 @@ from clinic import audit
 from clinic.extensions import db
 from clinic.models import OutboxMessage, PasswordResetToken, StaffUser
 from clinic.notify import outbox
+from clinic.profile import current_profile
 from clinic.staff import accounts
 
 LINK_LIFETIME = timedelta(minutes=30)
@@ -74,7 +75,7 @@ def send_link(user: StaffUser, *, now: datetime, by: StaffUser | None = None) ->
     message = outbox.queue(
         RESET_EMAIL,
         user.email,
-        subject=f"Choose a new password — {current_app.config['CLINIC_NAME']} staff",
+        subject=f"Choose a new password — {current_profile().name} staff",
         body=render_template(
             "email/password_reset.txt",
             link=reset_link(token),

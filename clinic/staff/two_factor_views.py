@@ -27,10 +27,12 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
+from clinic import clock
 from clinic.database import write_transaction
 from clinic.extensions import db
 from clinic.limits import limit_sign_ins
 from clinic.models import StaffUser, utcnow
+from clinic.profile import current_profile
 from clinic.staff import bp, two_factor
 from clinic.staff.auth import admin_required, load_user, open_to_editors
 from clinic.staff.forms import EmptyForm
@@ -109,7 +111,7 @@ def _locked(until: datetime) -> Response:
     return _back_to_password(
         "Sign-in codes for this account are refused for a while after too many wrong ones. "
         f"Try again after {local_time(until, '%H:%M')} "
-        f"({current_app.config['CLINIC_TIMEZONE']}), or ask an admin to reset your two-step "
+        f"({clock.zone().key}), or ask an admin to reset your two-step "
         "sign-in.",
         "error",
     )
@@ -200,7 +202,7 @@ def _setup_page(user: StaffUser, form: ConfirmSetupForm, status: int = 200):
     secret = two_factor.pending_secret(user)
     qr_code = None
     if secret:
-        issuer = current_app.config["CLINIC_NAME"]
+        issuer = current_profile().name
         qr_code = _qr_drawing(two_factor.provisioning_uri(secret, user.email, issuer))
     return render_template(
         "staff/two_factor_setup.html",
