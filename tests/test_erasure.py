@@ -212,9 +212,11 @@ def test_erased_words_leave_sqlites_search_indexes(admin):
         make_lead(f"Other Person {n}", message=f"A question about joint pain, number {n}.")
     lead = person(message="Xylotrexate since Quorvaland.")
     db.session.commit()
-    assert b"xylotrexate" in search_index_bytes() and b"quorvaland" in search_index_bytes()
+    # FTS5 stores a term after the prefix it shares with the term before it ("question" then
+    # "quorvaland" keeps "orvaland"): look for the tails of these words, which no other shares.
+    assert b"lotrexate" in search_index_bytes() and b"rvaland" in search_index_bytes()
     erase_lead(lead, admin)
     db.session.commit()
     stored = search_index_bytes()
-    assert b"xylotrexate" not in stored and b"quorvaland" not in stored
+    assert b"lotrexate" not in stored and b"rvaland" not in stored
     assert b"question" in stored  # the other leads' words stay searchable
