@@ -169,39 +169,20 @@ def _book_again_link(lead: Lead) -> str | None:
     return booking_link_for(lead.id, inquiry_id) if inquiry_id else None
 
 
-def queue_booked(lead: Lead, appointment: Appointment, now: datetime) -> list:
+# What the patient is sent when their consultation is booked, moved or cancelled: the subject,
+# the body's template, and the invitation's METHOD (a cancellation withdraws the calendar entry).
+CHANGE_MAIL = {
+    BOOKED: ("Your consultation is booked", "email/booking_confirmed.txt", "REQUEST"),
+    MOVED: ("Your consultation has moved", "email/booking_moved.txt", "REQUEST"),
+    CANCELLED: ("Your consultation is cancelled", "email/booking_cancelled.txt", "CANCEL"),
+}
+
+
+def queue_change(kind: str, lead: Lead, appointment: Appointment, now: datetime) -> list:
+    """Email the patient the change (``kind``: BOOKED, MOVED or CANCELLED) with its invitation."""
+    subject, template, method = CHANGE_MAIL[kind]
     return _message(
-        BOOKED,
-        lead,
-        appointment,
-        subject="Your consultation is booked",
-        template="email/booking_confirmed.txt",
-        now=now,
-        method="REQUEST",
-    )
-
-
-def queue_moved(lead: Lead, appointment: Appointment, now: datetime) -> list:
-    return _message(
-        MOVED,
-        lead,
-        appointment,
-        subject="Your consultation has moved",
-        template="email/booking_moved.txt",
-        now=now,
-        method="REQUEST",
-    )
-
-
-def queue_cancelled(lead: Lead, appointment: Appointment, now: datetime) -> list:
-    return _message(
-        CANCELLED,
-        lead,
-        appointment,
-        subject="Your consultation is cancelled",
-        template="email/booking_cancelled.txt",
-        now=now,
-        method="CANCEL",
+        kind, lead, appointment, subject=subject, template=template, now=now, method=method
     )
 
 

@@ -21,6 +21,7 @@ from clinic import clock
 from clinic.database import write_transaction
 from clinic.extensions import limiter
 from clinic.leads import availability, booking
+from clinic.models import Appointment
 from clinic.models.appointments import APPOINTMENT_KINDS
 from clinic.notify import booking_mail, reminders
 from clinic.public import bp
@@ -94,7 +95,7 @@ def book(token: str):
         with write_transaction():
             locked, _ = booking.open_link(token, now=now, for_update=True)
             appointment = booking.book_as_patient(locked, key, now=now, timezone_hint=zone_hint)
-            booking_mail.queue_booked(locked, appointment, now)
+            booking_mail.queue_change(booking_mail.BOOKED, locked, appointment, now)
             manage = booking.manage_token(appointment)
     except booking.AlreadyBooked as already:
         return redirect(
@@ -148,17 +149,25 @@ def manage_booking(token: str):
     )
 
 
+def _changeable(token: str, now: datetime) -> tuple[Appointment | None, Response | None]:
+    """The consultation a manage link names while it can still be moved or cancelled; otherwise
+    None and the answer to give (the link's problem, or back to the booking's page)."""
+    try:
+        _, appointment = booking.open_link(token, now=now, manage=True)
+    except booking.LinkError as error:
+        return None, _link_problem(error, token, manage=True)
+    if appointment is None or appointment.status != "booked" or appointment.starts_at <= now:
+        return None, redirect(url_for("public.manage_booking", token=token))
+    return appointment, None
+
+
 @bp.route("/booking/<token>/change", methods=["GET", "POST"])
 @limit_booking
 def change_booking(token: str):
     now = clock.now()
-    try:
-        lead, appointment = booking.open_link(token, now=now, manage=True)
-    except booking.LinkError as error:
-        return _link_problem(error, token, manage=True)
-    assert appointment is not None  # noqa: S101
-    if appointment.status != "booked" or appointment.starts_at <= now:
-        return redirect(url_for("public.manage_booking", token=token))
+    appointment, answer = _changeable(token, now)
+    if appointment is None:
+        return answer
     action = url_for("public.change_booking", token=token)
     current = booking_mail.describe(appointment, _zone(appointment.timezone_hint).key)
     if request.method == "GET":
@@ -185,7 +194,7 @@ def change_booking(token: str):
                 timezone_hint=request.form.get("tz") or None,
             )
             reminders.withdraw_pending(locked.id)
-            booking_mail.queue_moved(locked_lead, locked, now)
+            booking_mail.queue_change(booking_mail.MOVED, locked_lead, locked, now)
     except booking.SlotTaken:
         return _choose_page(
             action=action,
@@ -208,13 +217,9 @@ def change_booking(token: str):
 @limit_booking
 def cancel_booking(token: str):
     now = clock.now()
-    try:
-        lead, appointment = booking.open_link(token, now=now, manage=True)
-    except booking.LinkError as error:
-        return _link_problem(error, token, manage=True)
-    assert appointment is not None  # noqa: S101
-    if appointment.status != "booked" or appointment.starts_at <= now:
-        return redirect(url_for("public.manage_booking", token=token))
+    appointment, answer = _changeable(token, now)
+    if appointment is None:
+        return answer
     if request.method == "GET":
         zone = _zone(appointment.timezone_hint)
         return render_template(
@@ -228,7 +233,7 @@ def cancel_booking(token: str):
             assert locked is not None  # noqa: S101
             booking.cancel_as_patient(locked, locked_lead, now=now)
             reminders.withdraw_pending(locked.id)
-            booking_mail.queue_cancelled(locked_lead, locked, now)
+            booking_mail.queue_change(booking_mail.CANCELLED, locked_lead, locked, now)
     except booking.LinkError as error:
         return _link_problem(error, token, manage=True)
     except booking.BookingError as error:

@@ -22,7 +22,7 @@ def booked(lead: Lead, appointment: Appointment) -> str:
     """Queue the confirmation; the words to add to the staff message (empty without an email)."""
     if not lead.email:
         return ""
-    booking_mail.queue_booked(lead, appointment, clock.now())
+    booking_mail.queue_change(booking_mail.BOOKED, lead, appointment, clock.now())
     return EMAILED
 
 
@@ -44,7 +44,7 @@ def moved(lead: Lead, appointment: Appointment) -> str:
     reminders.withdraw_pending(appointment.id)  # the reminder's time was for the old slot
     if not lead.email:
         return ""
-    booking_mail.queue_moved(lead, appointment, clock.now())
+    booking_mail.queue_change(booking_mail.MOVED, lead, appointment, clock.now())
     return " The patient is emailed the new time and an updated invitation."
 
 
@@ -52,5 +52,5 @@ def cancelled(lead: Lead, appointment: Appointment) -> str:
     reminders.withdraw_pending(appointment.id)
     if not lead.email:
         return ""
-    booking_mail.queue_cancelled(lead, appointment, clock.now())
+    booking_mail.queue_change(booking_mail.CANCELLED, lead, appointment, clock.now())
     return " The patient is emailed that it is cancelled."
